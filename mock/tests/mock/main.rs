@@ -1,0 +1,7 @@
+//! Integration tests of the mock over real loopback HTTP.
+
+mod admin;
+mod client;
+mod faults;
+mod lifecycle;
+mod wire;
