@@ -1,0 +1,202 @@
+//! `ecscred`: print the instance's RAM role credential, or run a mock metadata service.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use ecscred::{Credential, Provider};
+use ecscred_mock::{Fault, MockConfig, MockServer, Mode};
+
+#[derive(Parser)]
+#[command(name = "ecscred", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the current credential of the instance's RAM role.
+    ///
+    /// Exit status: 0 on success, 2 for usage errors, 10 + the error kind's code otherwise
+    /// (11 disabled, 12 invalid config, 13 unreachable, 14 timeout, 15 HTTP status,
+    /// 16 role not found, 17 hardened mode, 18 invalid response, 19 internal).
+    Get {
+        /// RAM role name (default: ALIBABA_CLOUD_ECS_METADATA, else discovered).
+        #[arg(long)]
+        role: Option<String>,
+        /// Metadata service base URL (default: ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT,
+        /// else http://100.100.100.200).
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+    /// Serve a mock ECS metadata service on 127.0.0.1 until killed. Prints its URL first.
+    MockMetadata {
+        /// Port to listen on (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// The RAM role the mock serves.
+        #[arg(long, default_value = "EcsRamRoleTest")]
+        role: String,
+        /// Credential lifetime in seconds.
+        #[arg(long, default_value_t = 21_600)]
+        lifetime: u64,
+        /// Seconds before expiry at which the next credential is issued (default:
+        /// lifetime / 12, which is 30 minutes of 6 hours, as on ECS).
+        #[arg(long)]
+        rotate_before: Option<u64>,
+        /// Which metadata-token regime the mock enforces.
+        #[arg(long, value_enum, default_value_t = ModeArg::Normal)]
+        mode: ModeArg,
+        /// A fault armed at start, as the admin endpoint's JSON, e.g.
+        /// '{"kind":"status","status":500,"count":2}'. Repeatable.
+        #[arg(long = "fault")]
+        faults: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// The metadata service's own JSON shape.
+    Json,
+    /// `export ALIBABA_CLOUD_…=…` lines for a shell.
+    Env,
+    /// The JSON that the aliyun CLI's External profile mode reads.
+    AliyunCli,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ModeArg {
+    /// A token is optional.
+    Normal,
+    /// A token is required (GETs without one get 403).
+    Hardened,
+    /// The token path answers 404.
+    V1Only,
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Get {
+            role,
+            endpoint,
+            format,
+        } => get(role, endpoint, format),
+        Command::MockMetadata {
+            port,
+            role,
+            lifetime,
+            rotate_before,
+            mode,
+            faults,
+        } => mock_metadata(port, role, lifetime, rotate_before, mode, &faults),
+    }
+}
+
+fn get(role: Option<String>, endpoint: Option<String>, format: Format) -> ExitCode {
+    let mut builder = Provider::builder();
+    if let Some(role) = role {
+        builder = builder.role_name(role);
+    }
+    if let Some(endpoint) = endpoint {
+        builder = builder.endpoint(endpoint);
+    }
+    match builder.build().and_then(|p| p.credential()) {
+        Ok(credential) => {
+            println!("{}", render(&credential, format));
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("ecscred: {err}");
+            ExitCode::from(10 + err.kind().code() as u8)
+        }
+    }
+}
+
+fn render(c: &Credential, format: Format) -> String {
+    match format {
+        Format::Json => serde_json::json!({
+            "AccessKeyId": c.access_key_id(),
+            "AccessKeySecret": c.access_key_secret(),
+            "SecurityToken": c.security_token(),
+            "Expiration": humantime::format_rfc3339_seconds(c.expiration()).to_string(),
+            "LastUpdated": c.last_updated()
+                .map(|t| humantime::format_rfc3339_seconds(t).to_string()),
+            "Code": "Success",
+        })
+        .to_string(),
+        // Values are visible ASCII without quotes or spaces (checked when parsed), so they
+        // need no shell quoting; single quotes are used anyway for safety.
+        Format::Env => format!(
+            "export ALIBABA_CLOUD_ACCESS_KEY_ID='{}'\n\
+             export ALIBABA_CLOUD_ACCESS_KEY_SECRET='{}'\n\
+             export ALIBABA_CLOUD_SECURITY_TOKEN='{}'",
+            shell_safe(c.access_key_id()),
+            shell_safe(c.access_key_secret()),
+            shell_safe(c.security_token()),
+        ),
+        // aliyun-cli unmarshals this into its profile (config/profile.go, External mode).
+        Format::AliyunCli => serde_json::json!({
+            "mode": "StsToken",
+            "access_key_id": c.access_key_id(),
+            "access_key_secret": c.access_key_secret(),
+            "sts_token": c.security_token(),
+        })
+        .to_string(),
+    }
+}
+
+/// Escapes single quotes for a single-quoted shell word.
+fn shell_safe(s: &str) -> String {
+    s.replace('\'', r"'\''")
+}
+
+fn mock_metadata(
+    port: u16,
+    role: String,
+    lifetime: u64,
+    rotate_before: Option<u64>,
+    mode: ModeArg,
+    faults: &[String],
+) -> ExitCode {
+    let lifetime = Duration::from_secs(lifetime);
+    let mut config = MockConfig {
+        port,
+        role,
+        lifetime,
+        rotate_before: rotate_before.map_or(lifetime / 12, Duration::from_secs),
+        mode: match mode {
+            ModeArg::Normal => Mode::Normal,
+            ModeArg::Hardened => Mode::Hardened,
+            ModeArg::V1Only => Mode::V1Only,
+        },
+        ..MockConfig::default()
+    };
+    for fault in faults {
+        match Fault::from_json(fault) {
+            Ok(fault) => config.faults.push(fault),
+            Err(why) => {
+                eprintln!("ecscred mock-metadata: --fault {fault}: {why}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let server = match MockServer::start(config) {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("ecscred mock-metadata: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut out = std::io::stdout();
+    // Scripts read this first line to find the mock.
+    let _ = writeln!(out, "{}", server.url());
+    let _ = out.flush();
+    loop {
+        std::thread::park();
+    }
+}

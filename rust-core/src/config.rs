@@ -1,0 +1,331 @@
+//! Provider configuration: the builder and the environment variables it reads.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, ErrorKind, Result};
+use crate::provider::Provider;
+use crate::wire::is_valid_role_name;
+
+/// The real metadata service. Tests and demos always override it with a loopback mock.
+pub const DEFAULT_ENDPOINT: &str = "http://100.100.100.200";
+
+/// Environment variable: the RAM role name (skips discovery).
+pub const ENV_ROLE: &str = "ALIBABA_CLOUD_ECS_METADATA";
+/// Environment variable: `true` disables the metadata service entirely.
+pub const ENV_DISABLED: &str = "ALIBABA_CLOUD_ECS_METADATA_DISABLED";
+/// Environment variable: `true` allows hardened mode (metadata token) only.
+pub const ENV_IMDSV1_DISABLED: &str = "ALIBABA_CLOUD_IMDSV1_DISABLED";
+/// Environment variable: base URL of the metadata service.
+pub const ENV_ENDPOINT: &str = "ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT";
+
+/// The largest metadata token TTL the service accepts (6 hours).
+pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(21_600);
+
+type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Builds a [`Provider`]. Options set here win over the environment, which is read once,
+/// in [`build`](ProviderBuilder::build).
+///
+/// ```no_run
+/// let provider = ecscred::Provider::builder()
+///     .role_name("EcsRamRoleTest")
+///     .endpoint("http://127.0.0.1:8080")
+///     .build()?;
+/// # Ok::<(), ecscred::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ProviderBuilder {
+    role_name: Option<String>,
+    endpoint: Option<String>,
+    disable_imds_v1: Option<bool>,
+    disabled: Option<bool>,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    fetch_timeout: Duration,
+    token_ttl: Duration,
+    clock: Arc<dyn Clock>,
+    env: EnvLookup,
+}
+
+impl Default for ProviderBuilder {
+    fn default() -> Self {
+        ProviderBuilder {
+            role_name: None,
+            endpoint: None,
+            disable_imds_v1: None,
+            disabled: None,
+            connect_timeout: Duration::from_secs(1),
+            read_timeout: Duration::from_secs(1),
+            fetch_timeout: Duration::from_secs(5),
+            token_ttl: MAX_TOKEN_TTL,
+            clock: Arc::new(SystemClock),
+            env: Arc::new(|name| std::env::var(name).ok()),
+        }
+    }
+}
+
+impl fmt::Debug for ProviderBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderBuilder")
+            .field("role_name", &self.role_name)
+            .field("endpoint", &self.endpoint)
+            .field("disable_imds_v1", &self.disable_imds_v1)
+            .field("disabled", &self.disabled)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("fetch_timeout", &self.fetch_timeout)
+            .field("token_ttl", &self.token_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProviderBuilder {
+    /// The RAM role. Without it: `ALIBABA_CLOUD_ECS_METADATA`, else discovered from the
+    /// metadata service.
+    pub fn role_name(mut self, role: impl Into<String>) -> Self {
+        self.role_name = Some(role.into());
+        self
+    }
+
+    /// Base URL of the metadata service, e.g. `http://127.0.0.1:8080`. Without it:
+    /// `ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT`, else `http://100.100.100.200`.
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// `true`: use hardened mode (metadata token) only, never plain requests. Without it:
+    /// `ALIBABA_CLOUD_IMDSV1_DISABLED=true`.
+    pub fn disable_imds_v1(mut self, disable: bool) -> Self {
+        self.disable_imds_v1 = Some(disable);
+        self
+    }
+
+    /// `true`: never contact the metadata service; every call fails with
+    /// [`ErrorKind::Disabled`]. Without it: `ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`.
+    pub fn disabled(mut self, disabled: bool) -> Self {
+        self.disabled = Some(disabled);
+        self
+    }
+
+    /// Time allowed to establish a connection (default 1 s). A connect failure is never
+    /// retried, so a program off ECS fails fast.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed between reads of one response (default 1 s).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Deadline for a whole fetch: token, role discovery, credential and their retries
+    /// (default 5 s). This bounds how long a caller can wait.
+    pub fn fetch_timeout(mut self, timeout: Duration) -> Self {
+        self.fetch_timeout = timeout;
+        self
+    }
+
+    /// TTL asked for the hardened-mode metadata token, 1 s to 6 h (default 6 h). The token
+    /// is reused until shortly before it ends.
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    /// The clock that judges expiry and schedules refreshes (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Where environment variables are read from (default: the process environment).
+    /// Tests use it to build a provider from a fake environment.
+    pub fn env(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        self.env = Arc::new(lookup);
+        self
+    }
+
+    /// Reads the environment, checks the configuration and builds the provider. Sends
+    /// nothing and starts no thread: the first fetch happens on first use.
+    pub fn build(self) -> Result<Provider> {
+        let config = self.resolve()?;
+        Ok(Provider::new(config, self.clock))
+    }
+
+    fn resolve(&self) -> Result<Config> {
+        let env = |name: &str| (self.env)(name).filter(|v| !v.trim().is_empty());
+        let flag = |name: &str| env(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+
+        let role = match &self.role_name {
+            Some(role) => Some((role.clone(), "the role name option")),
+            None => env(ENV_ROLE).map(|r| (r.trim().to_owned(), ENV_ROLE)),
+        };
+        if let Some((role, source)) = &role {
+            if !is_valid_role_name(role) {
+                return Err(Error::new(
+                    ErrorKind::InvalidConfig,
+                    format!(
+                        "{source} is not a valid RAM role name (1 to 64 letters, digits, '.', '-', '_')"
+                    ),
+                ));
+            }
+        }
+
+        let (endpoint, source) = match &self.endpoint {
+            Some(url) => (url.clone(), "the endpoint option"),
+            None => match env(ENV_ENDPOINT) {
+                Some(url) => (url, ENV_ENDPOINT),
+                None => (DEFAULT_ENDPOINT.to_owned(), "the default endpoint"),
+            },
+        };
+        let endpoint = normalize_endpoint(&endpoint)
+            .map_err(|why| Error::new(ErrorKind::InvalidConfig, format!("{source}: {why}")))?;
+
+        for (name, value) in [
+            ("connect_timeout", self.connect_timeout),
+            ("read_timeout", self.read_timeout),
+            ("fetch_timeout", self.fetch_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(Error::new(
+                    ErrorKind::InvalidConfig,
+                    format!("{name} must be greater than zero"),
+                ));
+            }
+        }
+        if self.token_ttl < Duration::from_secs(1) || self.token_ttl > MAX_TOKEN_TTL {
+            return Err(Error::new(
+                ErrorKind::InvalidConfig,
+                "token_ttl must be between 1 second and 6 hours",
+            ));
+        }
+
+        Ok(Config {
+            endpoint,
+            role: role.map(|(role, _)| role),
+            disabled: self.disabled.unwrap_or_else(|| flag(ENV_DISABLED)),
+            v1_disabled: self
+                .disable_imds_v1
+                .unwrap_or_else(|| flag(ENV_IMDSV1_DISABLED)),
+            connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+            fetch_timeout: self.fetch_timeout,
+            token_ttl: self.token_ttl,
+        })
+    }
+}
+
+/// Accepts `http://host[:port][/prefix]` or a bare `host[:port]`; returns it without a
+/// trailing slash.
+fn normalize_endpoint(raw: &str) -> std::result::Result<String, String> {
+    let raw = raw.trim();
+    let with_scheme = if raw.contains("://") {
+        raw.to_owned()
+    } else {
+        format!("http://{raw}")
+    };
+    let url = reqwest::Url::parse(&with_scheme)
+        .map_err(|e| format!("{raw:?} is not a valid URL ({e})"))?;
+    if url.scheme() != "http" {
+        return Err(format!(
+            "{raw:?}: only http:// is supported (the metadata service speaks plain HTTP)"
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{raw:?} has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(format!("{raw:?} must not have a query, fragment or user"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// The resolved, validated configuration of one provider.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) endpoint: String,
+    pub(crate) role: Option<String>,
+    pub(crate) disabled: bool,
+    pub(crate) v1_disabled: bool,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) read_timeout: Duration,
+    pub(crate) fetch_timeout: Duration,
+    pub(crate) token_ttl: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with_env(vars: &[(&str, &str)]) -> ProviderBuilder {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ProviderBuilder::default().env(move |name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_without_environment() {
+        let c = with_env(&[]).resolve().unwrap();
+        assert_eq!(c.endpoint, "http://100.100.100.200");
+        assert_eq!(c.role, None);
+        assert!(!c.disabled && !c.v1_disabled);
+    }
+
+    #[test]
+    fn environment_is_read() {
+        let c = with_env(&[
+            (ENV_ROLE, "EcsRamRoleTest\n"),
+            (ENV_DISABLED, "TRUE"),
+            (ENV_IMDSV1_DISABLED, "true"),
+            (ENV_ENDPOINT, "127.0.0.1:9/"),
+        ])
+        .resolve()
+        .unwrap();
+        assert_eq!(c.endpoint, "http://127.0.0.1:9");
+        assert_eq!(c.role.as_deref(), Some("EcsRamRoleTest"));
+        assert!(c.disabled && c.v1_disabled);
+    }
+
+    #[test]
+    fn options_win_over_environment() {
+        let c = with_env(&[(ENV_ROLE, "FromEnv"), (ENV_IMDSV1_DISABLED, "true")])
+            .role_name("FromOption")
+            .disable_imds_v1(false)
+            .endpoint("http://localhost:1234/")
+            .resolve()
+            .unwrap();
+        assert_eq!(c.role.as_deref(), Some("FromOption"));
+        assert!(!c.v1_disabled);
+        assert_eq!(c.endpoint, "http://localhost:1234");
+    }
+
+    #[test]
+    fn bad_configuration_is_explained() {
+        let e = with_env(&[]).role_name("a/b").resolve().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(e.to_string().contains("role name"), "{e}");
+        let e = with_env(&[(ENV_ENDPOINT, "https://x")])
+            .resolve()
+            .unwrap_err();
+        assert!(e.to_string().contains(ENV_ENDPOINT), "{e}");
+        let e = with_env(&[])
+            .token_ttl(Duration::ZERO)
+            .resolve()
+            .unwrap_err();
+        assert!(e.to_string().contains("token_ttl"), "{e}");
+        let e = with_env(&[])
+            .fetch_timeout(Duration::ZERO)
+            .resolve()
+            .unwrap_err();
+        assert!(e.to_string().contains("fetch_timeout"), "{e}");
+    }
+}

@@ -1,0 +1,160 @@
+//! The credential snapshot handed to callers.
+
+use std::ffi::CStr;
+use std::fmt;
+use std::time::SystemTime;
+
+use crate::secret::{Secret, Text};
+
+/// One STS credential as issued by the metadata service: an immutable snapshot.
+///
+/// The id, secret, token and expiration always belong to the same credential: a refresh
+/// builds a new `Credential` and never edits one that was handed out. Callers receive it as
+/// `Arc<Credential>` and may keep it as long as they like; the secret and security token are
+/// wiped from memory when the last reference is dropped.
+///
+/// `Debug` shows the AccessKeyId and the times only; the secret and the token are redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    access_key_id: Text,
+    access_key_secret: Secret,
+    security_token: Secret,
+    expiration: SystemTime,
+    last_updated: Option<SystemTime>,
+}
+
+/// Why [`Credential::new`] refused its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidField {
+    /// `AccessKeyId`
+    AccessKeyId,
+    /// `AccessKeySecret`
+    AccessKeySecret,
+    /// `SecurityToken`
+    SecurityToken,
+}
+
+impl InvalidField {
+    /// The field's name as the metadata service spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            InvalidField::AccessKeyId => "AccessKeyId",
+            InvalidField::AccessKeySecret => "AccessKeySecret",
+            InvalidField::SecurityToken => "SecurityToken",
+        }
+    }
+}
+
+impl Credential {
+    /// Builds a credential. Every text field must be non-empty visible ASCII (it ends up in
+    /// an HTTP header); the error names the first field that is not.
+    pub fn new(
+        access_key_id: &str,
+        access_key_secret: &str,
+        security_token: &str,
+        expiration: SystemTime,
+        last_updated: Option<SystemTime>,
+    ) -> Result<Credential, InvalidField> {
+        Ok(Credential {
+            access_key_id: Text::new(access_key_id).ok_or(InvalidField::AccessKeyId)?,
+            access_key_secret: Secret::new(access_key_secret)
+                .ok_or(InvalidField::AccessKeySecret)?,
+            security_token: Secret::new(security_token).ok_or(InvalidField::SecurityToken)?,
+            expiration,
+            last_updated,
+        })
+    }
+
+    /// The AccessKeyId (`STS.…`).
+    pub fn access_key_id(&self) -> &str {
+        self.access_key_id.as_str()
+    }
+
+    /// The AccessKeySecret. Never log it.
+    pub fn access_key_secret(&self) -> &str {
+        self.access_key_secret.expose()
+    }
+
+    /// The SecurityToken. Never log it.
+    pub fn security_token(&self) -> &str {
+        self.security_token.expose()
+    }
+
+    /// The AccessKeyId as a NUL-terminated string, valid as long as `self`.
+    pub fn access_key_id_c(&self) -> &CStr {
+        self.access_key_id.as_c_str()
+    }
+
+    /// The AccessKeySecret as a NUL-terminated string, valid as long as `self`.
+    pub fn access_key_secret_c(&self) -> &CStr {
+        self.access_key_secret.expose_c_str()
+    }
+
+    /// The SecurityToken as a NUL-terminated string, valid as long as `self`.
+    pub fn security_token_c(&self) -> &CStr {
+        self.security_token.expose_c_str()
+    }
+
+    /// When the credential stops working (UTC).
+    pub fn expiration(&self) -> SystemTime {
+        self.expiration
+    }
+
+    /// When the metadata service issued it, if it said so.
+    pub fn last_updated(&self) -> Option<SystemTime> {
+        self.last_updated
+    }
+
+    /// `true` once `now` has reached the expiration.
+    pub fn is_expired_at(&self, now: SystemTime) -> bool {
+        now >= self.expiration
+    }
+
+    /// `true` if `other` is the same credential (same id and expiration).
+    pub(crate) fn same_as(&self, other: &Credential) -> bool {
+        self.access_key_id == other.access_key_id && self.expiration == other.expiration
+    }
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &self.access_key_secret)
+            .field("security_token", &self.security_token)
+            .field(
+                "expiration",
+                &humantime::format_rfc3339_seconds(self.expiration),
+            )
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let exp = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let c = Credential::new("STS.id", "s3cr3t", "t0k3n", exp, None).unwrap();
+        let shown = format!("{c:?}");
+        assert!(shown.contains("STS.id"));
+        assert!(!shown.contains("s3cr3t"));
+        assert!(!shown.contains("t0k3n"));
+    }
+
+    #[test]
+    fn new_names_the_bad_field() {
+        let exp = SystemTime::UNIX_EPOCH;
+        assert_eq!(
+            Credential::new("STS.id", "", "t", exp, None),
+            Err(InvalidField::AccessKeySecret)
+        );
+        assert_eq!(
+            Credential::new("STS.id", "s", "t\n", exp, None),
+            Err(InvalidField::SecurityToken)
+        );
+    }
+}

@@ -1,0 +1,439 @@
+//! The metadata-service protocol: hardened-mode token, role discovery, credential fetch,
+//! with retries, timeouts, no proxy, no redirects and bounded bodies.
+//!
+//! A `MetadataClient` belongs to one provider and one fork generation (its connections
+//! belong to that generation's runtime). It is used by one fetch at a time.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use parking_lot::Mutex;
+use reqwest::{Method, StatusCode};
+use zeroize::Zeroizing;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::credential::Credential;
+use crate::error::{Error, ErrorKind, Result};
+use crate::wire::{self, MetadataTokenText};
+
+const TOKEN_PATH: &str = "/latest/api/token";
+const CREDENTIALS_PATH: &str = "/latest/meta-data/ram/security-credentials/";
+const TOKEN_TTL_HEADER: &str = "X-aliyun-ecs-metadata-token-ttl-seconds";
+const TOKEN_HEADER: &str = "X-aliyun-ecs-metadata-token";
+
+/// Largest response body accepted; real ones are well under 4 KiB.
+pub(crate) const MAX_BODY: usize = 64 * 1024;
+/// Attempts per request for retryable failures (5xx, 429, dropped connections).
+const MAX_ATTEMPTS: u32 = 3;
+const RETRY_BASE: Duration = Duration::from_millis(100);
+const RETRY_CAP: Duration = Duration::from_secs(1);
+
+/// A metadata token and when to stop using it.
+struct CachedToken {
+    value: MetadataTokenText,
+    renew_at: SystemTime,
+}
+
+/// One HTTP answer with its body read (at most [`MAX_BODY`] bytes). The body may hold
+/// secrets and is wiped when dropped.
+struct Reply {
+    status: StatusCode,
+    body: Zeroizing<Vec<u8>>,
+}
+
+/// Why one request failed before an answer arrived.
+enum SendError {
+    /// Connecting failed (refused, unreachable, connect timeout): never retried.
+    Connect(Error),
+    /// Connected, then the connection was reset or closed early: retried.
+    Dropped(Error),
+    /// Anything else (read timeout, oversized body): not retried.
+    Fatal(Error),
+}
+
+impl SendError {
+    fn into_error(self) -> Error {
+        match self {
+            SendError::Connect(e) | SendError::Dropped(e) | SendError::Fatal(e) => e,
+        }
+    }
+}
+
+pub(crate) struct MetadataClient {
+    http: reqwest::Client,
+    config: Arc<Config>,
+    clock: Arc<dyn Clock>,
+    token: Mutex<Option<CachedToken>>,
+    discovered_role: Mutex<Option<String>>,
+}
+
+impl MetadataClient {
+    pub(crate) fn new(config: Arc<Config>, clock: Arc<dyn Clock>) -> Result<MetadataClient> {
+        let http = reqwest::Client::builder()
+            // Metadata traffic must never reach a proxy: HTTP_PROXY and friends are ignored.
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.connect_timeout)
+            .read_timeout(config.read_timeout)
+            .pool_max_idle_per_host(1)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .user_agent(concat!("ecscred/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Internal,
+                    format!("could not build the HTTP client: {}", root_cause(&e)),
+                )
+            })?;
+        Ok(MetadataClient {
+            http,
+            config,
+            clock,
+            token: Mutex::new(None),
+            discovered_role: Mutex::new(None),
+        })
+    }
+
+    /// Fetches the current credential, within the configured fetch timeout.
+    pub(crate) async fn fetch(&self) -> Result<Credential> {
+        let deadline = self.config.fetch_timeout;
+        match tokio::time::timeout(deadline, self.fetch_untimed()).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::timeout(
+                format!("the metadata service at {}", self.config.endpoint),
+                deadline,
+            )
+            .note("fetch_timeout reached")),
+        }
+    }
+
+    async fn fetch_untimed(&self) -> Result<Credential> {
+        // Whether hardened mode works is decided once per fetch, not once per request.
+        let mut token = self.token().await?;
+        if let Some(role) = &self.config.role {
+            return self.credential(role, &mut token).await;
+        }
+        let role = self.role(&mut token).await?;
+        match self.credential(&role, &mut token).await {
+            // The role attached to the instance may have changed: discover once more.
+            Err(e) if e.kind() == ErrorKind::RoleNotFound => {
+                *self.discovered_role.lock() = None;
+                let again = self.role(&mut token).await?;
+                if again == role {
+                    return Err(e);
+                }
+                self.credential(&again, &mut token).await
+            }
+            other => other,
+        }
+    }
+
+    /// The role attached to the instance, discovered once and remembered.
+    async fn role(&self, token: &mut Option<MetadataTokenText>) -> Result<String> {
+        if let Some(role) = self.discovered_role.lock().clone() {
+            return Ok(role);
+        }
+        let url = format!("{}{CREDENTIALS_PATH}", self.config.endpoint);
+        let reply = self.get(&url, token).await?;
+        let role = match reply.status {
+            StatusCode::OK => wire::parse_role_listing(&reply.body).map_err(|e| {
+                let kind = if e == wire::WireError::NoRole {
+                    ErrorKind::RoleNotFound
+                } else {
+                    ErrorKind::InvalidResponse
+                };
+                Error::new(kind, format!("role discovery at {url}: {e}"))
+            })?,
+            StatusCode::NOT_FOUND => {
+                return Err(Error::new(
+                    ErrorKind::RoleNotFound,
+                    format!(
+                        "no RAM role is attached to this instance (GET {url} answered 404); \
+                         attach one, or name it with ALIBABA_CLOUD_ECS_METADATA"
+                    ),
+                )
+                .with_status(404))
+            }
+            _ => return Err(unexpected("role discovery", &url, &reply)),
+        };
+        tracing::debug!(role = %role, "discovered the instance's RAM role");
+        *self.discovered_role.lock() = Some(role.clone());
+        Ok(role)
+    }
+
+    async fn credential(
+        &self,
+        role: &str,
+        token: &mut Option<MetadataTokenText>,
+    ) -> Result<Credential> {
+        let url = format!("{}{CREDENTIALS_PATH}{role}", self.config.endpoint);
+        let reply = self.get(&url, token).await?;
+        match reply.status {
+            StatusCode::OK => {}
+            StatusCode::NOT_FOUND => {
+                return Err(Error::new(
+                    ErrorKind::RoleNotFound,
+                    format!(
+                        "RAM role \"{role}\" is not attached to this instance \
+                         (GET {url} answered 404); check the role name"
+                    ),
+                )
+                .with_status(404))
+            }
+            _ => return Err(unexpected("credential request", &url, &reply)),
+        }
+        let credential = wire::parse_credential(&reply.body)
+            .map_err(|e| Error::new(ErrorKind::InvalidResponse, format!("GET {url}: {e}")))?;
+        let now = self.clock.now();
+        if credential.is_expired_at(now) {
+            return Err(Error::new(
+                ErrorKind::InvalidResponse,
+                format!(
+                    "GET {url} returned a credential that expired at {} (now {}); \
+                     check the instance clock",
+                    humantime::format_rfc3339_seconds(credential.expiration()),
+                    humantime::format_rfc3339_seconds(now),
+                ),
+            ));
+        }
+        tracing::debug!(
+            role = %role,
+            expires = %humantime::format_rfc3339_seconds(credential.expiration()),
+            "fetched a credential"
+        );
+        Ok(credential)
+    }
+
+    /// A GET with the metadata token when there is one. A 401 (token expired or revoked)
+    /// drops the token, gets a new one (kept in `token` for the rest of the fetch) and
+    /// tries once more.
+    async fn get(&self, url: &str, token: &mut Option<MetadataTokenText>) -> Result<Reply> {
+        let mut renewed = false;
+        loop {
+            let reply = self.send(Method::GET, url, token.as_ref()).await?;
+            match reply.status {
+                StatusCode::UNAUTHORIZED if token.is_some() && !renewed => {
+                    tracing::debug!("metadata token rejected (401); getting a new one");
+                    *self.token.lock() = None;
+                    *token = self.token().await?;
+                    renewed = true;
+                }
+                StatusCode::FORBIDDEN if token.is_none() => {
+                    return Err(Error::new(
+                        ErrorKind::HardenedMode,
+                        format!(
+                            "GET {url} answered 403: this instance requires hardened mode \
+                             (a metadata token), but {TOKEN_PATH} gave none"
+                        ),
+                    )
+                    .with_status(403))
+                }
+                status if status.is_redirection() => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidResponse,
+                        format!(
+                            "GET {url} answered a redirect ({status}), which is never followed"
+                        ),
+                    )
+                    .with_status(status.as_u16()))
+                }
+                _ => return Ok(reply),
+            }
+        }
+    }
+
+    /// The metadata token to present, or `None` to send plain requests (hardened mode
+    /// unavailable and plain requests allowed).
+    async fn token(&self) -> Result<Option<MetadataTokenText>> {
+        let now = self.clock.now();
+        if let Some(cached) = self.token.lock().as_ref().filter(|t| now < t.renew_at) {
+            return Ok(Some(cached.value.clone()));
+        }
+        let url = format!("{}{TOKEN_PATH}", self.config.endpoint);
+        let ttl = self.config.token_ttl;
+        let unavailable = match self.put_token(&url, ttl).await {
+            Ok(reply) if reply.status == StatusCode::OK => {
+                let value = wire::parse_token(&reply.body).map_err(|e| {
+                    Error::new(ErrorKind::InvalidResponse, format!("PUT {url}: {e}"))
+                })?;
+                // Renew a little before the service would reject it.
+                let margin = (ttl / 10).min(Duration::from_secs(60));
+                *self.token.lock() = Some(CachedToken {
+                    value: value.clone(),
+                    renew_at: now + ttl - margin,
+                });
+                return Ok(Some(value));
+            }
+            Ok(reply) => Error::new(
+                ErrorKind::HttpStatus,
+                format!("PUT {url} answered {}", reply.status),
+            )
+            .with_status(reply.status.as_u16()),
+            // Nothing listens there: a plain GET to the same host cannot do better.
+            Err(SendError::Connect(e)) => return Err(e),
+            Err(other) => other.into_error(),
+        };
+        if self.config.v1_disabled {
+            let mut err = Error::new(
+                ErrorKind::HardenedMode,
+                format!(
+                    "hardened mode failed: {unavailable}; plain requests are disabled \
+                     (ALIBABA_CLOUD_IMDSV1_DISABLED or disable_imds_v1)"
+                ),
+            );
+            if let Some(status) = unavailable.http_status() {
+                err = err.with_status(status);
+            }
+            return Err(err);
+        }
+        tracing::debug!(reason = %unavailable, "hardened mode unavailable; using plain requests");
+        Ok(None)
+    }
+
+    async fn put_token(&self, url: &str, ttl: Duration) -> std::result::Result<Reply, SendError> {
+        let ttl = ttl.as_secs().to_string();
+        self.send_with_retries(|| {
+            self.http
+                .request(Method::PUT, url)
+                .header(TOKEN_TTL_HEADER, ttl.as_str())
+        })
+        .await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        token: Option<&MetadataTokenText>,
+    ) -> Result<Reply> {
+        self.send_with_retries(|| {
+            let request = self.http.request(method.clone(), url);
+            match token {
+                Some(token) => request.header(TOKEN_HEADER, token.0.expose()),
+                None => request,
+            }
+        })
+        .await
+        .map_err(SendError::into_error)
+    }
+
+    /// Sends the request built by `build` up to [`MAX_ATTEMPTS`] times while the answer is a
+    /// 5xx or 429 or the connection drops, with capped exponential backoff and full jitter.
+    /// The last answer is returned whatever its status.
+    async fn send_with_retries(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> std::result::Result<Reply, SendError> {
+        let mut attempt = 1;
+        loop {
+            let outcome = self.send_once(build()).await;
+            let retry = match &outcome {
+                Ok(reply) => {
+                    reply.status.is_server_error() || reply.status == StatusCode::TOO_MANY_REQUESTS
+                }
+                Err(SendError::Dropped(_)) => true,
+                Err(_) => false,
+            };
+            if !retry || attempt >= MAX_ATTEMPTS {
+                return outcome;
+            }
+            let ceiling = RETRY_BASE.saturating_mul(1 << (attempt - 1)).min(RETRY_CAP);
+            tokio::time::sleep(ceiling.mul_f64(fastrand::f64())).await;
+            attempt += 1;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> std::result::Result<Reply, SendError> {
+        let request = request
+            .build()
+            .map_err(|e| SendError::Fatal(Error::new(ErrorKind::InvalidConfig, root_cause(&e))))?;
+        let what = format!("{} {}", request.method(), request.url());
+        let mut response = self
+            .http
+            .execute(request)
+            .await
+            .map_err(|e| self.classify(&what, &e))?;
+        let status = response.status();
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_BODY as u64)
+        {
+            return Err(SendError::Fatal(too_large(&what)));
+        }
+        let mut body = Zeroizing::new(Vec::new());
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.classify(&what, &e))?
+        {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(SendError::Fatal(too_large(&what)));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        tracing::debug!(request = %what, status = status.as_u16(), "metadata service answered");
+        Ok(Reply { status, body })
+    }
+
+    fn classify(&self, what: &str, e: &reqwest::Error) -> SendError {
+        if e.is_connect() {
+            let how = if e.is_timeout() {
+                format!(
+                    "timed out after {} ms",
+                    self.config.connect_timeout.as_millis()
+                )
+            } else {
+                root_cause(e)
+            };
+            SendError::Connect(Error::new(
+                ErrorKind::Unreachable,
+                format!(
+                    "{what}: could not connect to the metadata service ({how}); \
+                     is this an ECS instance, and is the endpoint right?"
+                ),
+            ))
+        } else if e.is_timeout() {
+            SendError::Fatal(Error::timeout(what, self.config.read_timeout).note("read_timeout"))
+        } else {
+            SendError::Dropped(Error::new(
+                ErrorKind::Unreachable,
+                format!("{what}: the connection was dropped ({})", root_cause(e)),
+            ))
+        }
+    }
+}
+
+fn unexpected(what: &str, url: &str, reply: &Reply) -> Error {
+    let status = reply.status;
+    let kind = if status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED {
+        ErrorKind::HardenedMode
+    } else {
+        ErrorKind::HttpStatus
+    };
+    let mut message = format!("{what}: GET {url} answered {status}");
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        message.push_str(&format!(" after {MAX_ATTEMPTS} attempts"));
+    }
+    Error::new(kind, message).with_status(status.as_u16())
+}
+
+fn too_large(what: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidResponse,
+        format!("{what}: the answer is larger than {} KiB", MAX_BODY / 1024),
+    )
+}
+
+/// The innermost cause of a transport error, e.g. "Connection refused (os error 111)".
+/// Transport errors name URLs and OS errors, never headers or bodies.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause: &(dyn std::error::Error + 'static) = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}

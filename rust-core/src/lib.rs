@@ -1,0 +1,45 @@
+//! Alibaba Cloud ECS instance RAM role credentials, done right.
+//!
+//! A [`Provider`] fetches the STS credential of the instance's RAM role from the ECS
+//! metadata service, caches it and refreshes it ahead of expiry on one background thread,
+//! so that callers almost never wait on the network:
+//!
+//! ```no_run
+//! let provider = ecscred::Provider::builder().role_name("EcsRamRoleTest").build()?;
+//! let credential = provider.credential()?;
+//! println!("{} expires {:?}", credential.access_key_id(), credential.expiration());
+//! # Ok::<(), ecscred::Error>(())
+//! ```
+//!
+//! Or, with one provider per role kept for the process: [`get_credential`].
+//!
+//! What it guarantees (see `provider.rs` for the mechanism): one fetch shared by
+//! concurrent first callers; refresh off the callers' path after ECS has rotated the
+//! credential; an expired credential is never handed out; a failing refresh keeps the
+//! cached credential in service with capped backoff; hardened mode with one metadata token
+//! per TTL; proxies ignored, redirects refused, bodies capped; fork-safe; secrets redacted
+//! in `Debug` and wiped on drop. Logging goes through `tracing` and is silent unless the
+//! application installs a subscriber.
+
+mod clock;
+mod config;
+mod credential;
+mod error;
+mod fork;
+mod imds;
+mod provider;
+mod schedule;
+mod secret;
+mod shared;
+pub mod wire;
+mod worker;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{
+    ProviderBuilder, DEFAULT_ENDPOINT, ENV_DISABLED, ENV_ENDPOINT, ENV_IMDSV1_DISABLED, ENV_ROLE,
+    MAX_TOKEN_TTL,
+};
+pub use credential::{Credential, InvalidField};
+pub use error::{Error, ErrorKind, Result};
+pub use provider::Provider;
+pub use shared::{get_credential, shared_provider};

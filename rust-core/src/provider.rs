@@ -1,0 +1,406 @@
+//! The cache and its refresh discipline: the contract the product is judged on.
+//!
+//! - The warm path is a lock-free pointer load, a clock read and a reference-count
+//!   increment. It never blocks and never touches the network.
+//! - In the refresh window the first caller starts one background fetch and returns the
+//!   cached credential; later callers return it too. Only in the short mandatory window
+//!   just before expiry do callers wait for the fetch in flight (bounded by the fetch
+//!   timeout), and if it fails they still get the cached credential while it is valid.
+//! - Without a valid credential, callers wait for one shared fetch. After a failure,
+//!   attempts back off (1 s doubling to 60 s); meanwhile callers get the last error at once.
+//! - An expired credential is never returned.
+//! - State that a `fork()` would break (the refresh thread, connections, locks, fetches in
+//!   flight) is per fork generation and rebuilt in the child; the cache survives.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use arc_swap::{ArcSwap, ArcSwapOption};
+use parking_lot::{Condvar, Mutex};
+
+use crate::clock::{unix_millis, Clock};
+use crate::config::{Config, ProviderBuilder};
+use crate::credential::Credential;
+use crate::error::{Error, ErrorKind, Result};
+use crate::imds::MetadataClient;
+use crate::schedule::{self, Plan};
+use crate::{fork, worker};
+
+/// Gets, caches and refreshes the credential of one RAM role.
+///
+/// Cheap to clone (clones share the cache); `Send + Sync`. Build one per role and keep it:
+/// each provider has its own cache. [`crate::get_credential`] keeps one per role for you.
+#[derive(Clone)]
+pub struct Provider {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Arc<Config>,
+    clock: Arc<dyn Clock>,
+    cache: ArcSwapOption<Cached>,
+    /// Unix ms before which callers in the refresh window need not look at the refresh
+    /// state: a refresh is in flight, or the next attempt is not due yet.
+    hold_until_ms: AtomicU64,
+    generation: ArcSwap<Generation>,
+}
+
+struct Cached {
+    credential: Arc<Credential>,
+    plan: Plan,
+    refresh_at_ms: u64,
+    expires_at_ms: u64,
+}
+
+/// What a fork invalidates: rebuilt for each fork generation.
+struct Generation {
+    id: u64,
+    refresh: Mutex<RefreshState>,
+    client: OnceLock<Result<Arc<MetadataClient>>>,
+}
+
+#[derive(Default)]
+struct RefreshState {
+    in_flight: Option<Arc<Slot>>,
+    /// Consecutive fetches that failed or returned the credential already cached.
+    failures: u32,
+    next_attempt_at: Option<SystemTime>,
+    last_error: Option<Error>,
+}
+
+/// The outcome of one fetch, shared by every caller waiting for it.
+struct Slot {
+    result: Mutex<Option<Result<Arc<Credential>>>>,
+    done: Condvar,
+}
+
+impl Provider {
+    /// A builder; see [`ProviderBuilder`].
+    pub fn builder() -> ProviderBuilder {
+        ProviderBuilder::default()
+    }
+
+    pub(crate) fn new(config: Config, clock: Arc<dyn Clock>) -> Provider {
+        Provider {
+            inner: Arc::new(Inner {
+                config: Arc::new(config),
+                clock,
+                cache: ArcSwapOption::empty(),
+                hold_until_ms: AtomicU64::new(0),
+                generation: ArcSwap::from_pointee(Generation::new(fork::generation())),
+            }),
+        }
+    }
+
+    /// The current credential: an immutable snapshot, never expired.
+    ///
+    /// Blocks only when there is no usable cached credential (first call, after expiry, or
+    /// in the last moments before expiry while a refresh is in flight), and then at most for
+    /// the fetch timeout. Concurrent callers share one fetch. Thread-safe.
+    pub fn credential(&self) -> Result<Arc<Credential>> {
+        if let Some(cached) = self.inner.cache.load().as_ref() {
+            let now = unix_millis(self.inner.clock.now());
+            if now < cached.refresh_at_ms
+                || (now < cached.expires_at_ms
+                    && now < self.inner.hold_until_ms.load(Ordering::Acquire))
+            {
+                return Ok(Arc::clone(&cached.credential));
+            }
+        }
+        self.inner.slow_path()
+    }
+
+    /// The metadata service this provider talks to.
+    pub fn endpoint(&self) -> &str {
+        &self.inner.config.endpoint
+    }
+
+    /// The configured role name, or `None` when it is discovered.
+    pub fn role_name(&self) -> Option<&str> {
+        self.inner.config.role.as_deref()
+    }
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provider")
+            .field("endpoint", &self.endpoint())
+            .field("role_name", &self.role_name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    fn slow_path(self: &Arc<Self>) -> Result<Arc<Credential>> {
+        if self.config.disabled {
+            return Err(Error::new(
+                ErrorKind::Disabled,
+                "the ECS metadata service is disabled (ALIBABA_CLOUD_ECS_METADATA_DISABLED \
+                 or the disabled option); no credential was requested",
+            ));
+        }
+        let generation = self.current_generation();
+        let now = self.clock.now();
+        let cached = self.cache.load_full();
+        let valid = cached.as_ref().filter(|c| now < c.plan.expires_at);
+
+        let slot = {
+            let mut state = generation.refresh.lock();
+            match valid {
+                Some(c) if now < c.plan.refresh_at => return Ok(Arc::clone(&c.credential)),
+                Some(c) => {
+                    let due = state.next_attempt_at.is_none_or(|t| now >= t);
+                    if state.in_flight.is_none() && due {
+                        if let Err(e) = self.start_fetch(&generation, &mut state) {
+                            tracing::warn!("could not start a credential refresh: {e}");
+                        }
+                    }
+                    self.update_hold(&state, Some(c));
+                    match &state.in_flight {
+                        Some(slot) if now >= c.plan.mandatory_at => Arc::clone(slot),
+                        _ => return Ok(Arc::clone(&c.credential)),
+                    }
+                }
+                None => match &state.in_flight {
+                    Some(slot) => Arc::clone(slot),
+                    None => {
+                        if let (Some(err), Some(at)) = (&state.last_error, state.next_attempt_at) {
+                            if now < at {
+                                return Err(self.unavailable(
+                                    cached.as_deref(),
+                                    err.clone(),
+                                    Some(at.duration_since(now).unwrap_or_default()),
+                                ));
+                            }
+                        }
+                        self.start_fetch(&generation, &mut state)?
+                    }
+                },
+            }
+        };
+
+        match slot.wait(self.config.fetch_timeout + Duration::from_secs(1)) {
+            Ok(credential) => Ok(credential),
+            Err(err) => {
+                // A failed refresh leaves a still-valid credential in service.
+                let now = self.clock.now();
+                match valid.filter(|c| now < c.plan.expires_at) {
+                    Some(c) => Ok(Arc::clone(&c.credential)),
+                    None => Err(self.unavailable(cached.as_deref(), err, None)),
+                }
+            }
+        }
+    }
+
+    /// The error for a caller left without a valid credential.
+    fn unavailable(
+        &self,
+        cached: Option<&Cached>,
+        cause: Error,
+        retry_in: Option<Duration>,
+    ) -> Error {
+        let mut err = match cached {
+            Some(c) => cause.context(format_args!(
+                "no valid credential (the cached one expired at {}; refreshing it failed)",
+                humantime::format_rfc3339_seconds(c.plan.expires_at)
+            )),
+            None => cause,
+        };
+        if let Some(wait) = retry_in {
+            err = err.note(format_args!(
+                "last attempt failed; next attempt in {} ms",
+                wait.as_millis()
+            ));
+        }
+        err
+    }
+
+    fn current_generation(&self) -> Arc<Generation> {
+        let id = fork::generation();
+        loop {
+            let seen = self.generation.load_full();
+            if seen.id == id {
+                return seen;
+            }
+            let fresh = Arc::new(Generation::new(id));
+            let previous = self.generation.compare_and_swap(&seen, Arc::clone(&fresh));
+            if Arc::ptr_eq(&previous, &seen) {
+                return fresh;
+            }
+        }
+    }
+
+    /// Starts the one fetch of this generation on the refresh thread.
+    fn start_fetch(
+        self: &Arc<Self>,
+        generation: &Arc<Generation>,
+        state: &mut RefreshState,
+    ) -> Result<Arc<Slot>> {
+        let client = generation
+            .client
+            .get_or_init(|| {
+                MetadataClient::new(Arc::clone(&self.config), Arc::clone(&self.clock)).map(Arc::new)
+            })
+            .clone()?;
+        let slot = Arc::new(Slot::new());
+        let (inner, task_generation, task_slot) =
+            (Arc::clone(self), Arc::clone(generation), Arc::clone(&slot));
+        // The completion guard is made inside the task: if spawning fails, the unpolled
+        // task is dropped without calling `finish` (which would wait for the lock we hold).
+        worker::spawn(async move {
+            let mut completion = Completion {
+                inner,
+                generation: task_generation,
+                slot: task_slot,
+                done: false,
+            };
+            let result = client.fetch().await;
+            completion.finish(result);
+        })?;
+        state.in_flight = Some(Arc::clone(&slot));
+        Ok(slot)
+    }
+
+    /// Records the outcome of a fetch, then wakes its waiters.
+    fn finish(&self, generation: &Generation, slot: &Slot, result: Result<Credential>) {
+        let now = self.clock.now();
+        let mut state = generation.refresh.lock();
+        state.in_flight = None;
+        let delivered = match result {
+            Ok(fetched) => {
+                let current = self.cache.load_full();
+                match current.filter(|c| c.credential.same_as(&fetched)) {
+                    Some(same) => {
+                        // Fetched before the service rotated it: back off, do not loop.
+                        state.failures += 1;
+                        let wait = schedule::backoff(state.failures, fastrand::f64());
+                        state.next_attempt_at = Some(now + wait);
+                        state.last_error = None;
+                        tracing::debug!(
+                            retry_in_ms = wait.as_millis() as u64,
+                            "the metadata service returned the cached credential again"
+                        );
+                        Ok(Arc::clone(&same.credential))
+                    }
+                    None => {
+                        let credential = Arc::new(fetched);
+                        let plan = schedule::plan(&credential, now, fastrand::f64());
+                        self.cache.store(Some(Arc::new(Cached {
+                            credential: Arc::clone(&credential),
+                            plan,
+                            refresh_at_ms: unix_millis(plan.refresh_at),
+                            expires_at_ms: unix_millis(plan.expires_at),
+                        })));
+                        *state = RefreshState::default();
+                        Ok(credential)
+                    }
+                }
+            }
+            Err(err) => {
+                state.failures += 1;
+                let wait = schedule::backoff(state.failures, fastrand::f64());
+                state.next_attempt_at = Some(now + wait);
+                state.last_error = Some(err.clone());
+                let cached = self.cache.load_full();
+                match cached.as_ref().filter(|c| now < c.plan.expires_at) {
+                    Some(c) => tracing::warn!(
+                        failures = state.failures,
+                        "refreshing the credential failed; serving the cached one until it \
+                         expires at {}; next attempt in {} ms: {err}",
+                        humantime::format_rfc3339_seconds(c.plan.expires_at),
+                        wait.as_millis()
+                    ),
+                    None => tracing::warn!(
+                        failures = state.failures,
+                        "fetching a credential failed; next attempt in {} ms: {err}",
+                        wait.as_millis()
+                    ),
+                }
+                Err(err)
+            }
+        };
+        let cached = self.cache.load_full();
+        self.update_hold(&state, cached.as_deref());
+        drop(state);
+        slot.fill(delivered);
+    }
+
+    /// Lets warm-path callers skip the refresh state until something is due: the mandatory
+    /// window while a fetch is in flight, else the next attempt.
+    fn update_hold(&self, state: &RefreshState, cached: Option<&Cached>) {
+        let hold = match (cached, &state.in_flight, state.next_attempt_at) {
+            (Some(c), Some(_), _) => c.plan.mandatory_at,
+            (Some(c), None, Some(at)) => at.min(c.plan.expires_at),
+            _ => SystemTime::UNIX_EPOCH,
+        };
+        self.hold_until_ms
+            .store(unix_millis(hold), Ordering::Release);
+    }
+}
+
+/// Delivers a fetch's outcome exactly once, even if the task is dropped or panics.
+struct Completion {
+    inner: Arc<Inner>,
+    generation: Arc<Generation>,
+    slot: Arc<Slot>,
+    done: bool,
+}
+
+impl Completion {
+    fn finish(&mut self, result: Result<Credential>) {
+        self.done = true;
+        self.inner.finish(&self.generation, &self.slot, result);
+    }
+}
+
+impl Drop for Completion {
+    fn drop(&mut self) {
+        if !self.done {
+            self.finish(Err(Error::new(
+                ErrorKind::Internal,
+                "the credential fetch ended without a result (ecscred bug: please report it)",
+            )));
+        }
+    }
+}
+
+impl Generation {
+    fn new(id: u64) -> Generation {
+        Generation {
+            id,
+            refresh: Mutex::new(RefreshState::default()),
+            client: OnceLock::new(),
+        }
+    }
+}
+
+impl Slot {
+    fn new() -> Slot {
+        Slot {
+            result: Mutex::new(None),
+            done: Condvar::new(),
+        }
+    }
+
+    fn fill(&self, result: Result<Arc<Credential>>) {
+        *self.result.lock() = Some(result);
+        self.done.notify_all();
+    }
+
+    /// Waits for the outcome; `limit` only guards against a refresh thread that died.
+    fn wait(&self, limit: Duration) -> Result<Arc<Credential>> {
+        let mut result = self.result.lock();
+        self.done
+            .wait_while_for(&mut result, |r| r.is_none(), limit);
+        result.clone().unwrap_or_else(|| {
+            Err(Error::new(
+                ErrorKind::Internal,
+                format!(
+                    "the refresh thread gave no answer within {} ms",
+                    limit.as_millis()
+                ),
+            ))
+        })
+    }
+}

@@ -1,0 +1,123 @@
+//! When to refresh: pure functions of the credential, the time and a jitter value, so the
+//! policy is tested without clocks or threads.
+//!
+//! ECS issues the next credential 30 minutes before the current one expires (6 h lifetime);
+//! a fetch earlier than that returns the same credential again. So the refresh lead is the
+//! same fraction of the lifetime, 1/12, capped at 30 minutes: 30 min for 6 h and 12 h
+//! credentials, 5 s for a 60 s one. Within the lead, jitter spreads the start over its
+//! first third so that a fleet started together does not refresh together.
+
+use std::time::{Duration, SystemTime};
+
+use crate::credential::Credential;
+
+/// The rotation lead of ECS: a new credential exists this long before the current expires.
+pub(crate) const ROTATION_LEAD: Duration = Duration::from_secs(30 * 60);
+/// Longest wait between two refresh attempts, whatever has failed.
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(60);
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+
+/// The moments that matter for one cached credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// From here a call starts a background refresh (and still returns the cached value).
+    pub(crate) refresh_at: SystemTime,
+    /// From here a call waits for the refresh in flight (bounded by the fetch timeout),
+    /// and still gets the cached value if that refresh fails.
+    pub(crate) mandatory_at: SystemTime,
+    /// From here the credential is never handed out.
+    pub(crate) expires_at: SystemTime,
+}
+
+/// Plans the refresh of `cred`, fetched at `fetched_at`. `jitter` is uniform in `[0, 1)`.
+pub(crate) fn plan(cred: &Credential, fetched_at: SystemTime, jitter: f64) -> Plan {
+    let expires_at = cred.expiration();
+    let issued_at = cred
+        .last_updated()
+        .filter(|t| *t <= fetched_at && *t < expires_at)
+        .unwrap_or(fetched_at);
+    let lifetime = expires_at
+        .duration_since(issued_at)
+        .unwrap_or(Duration::ZERO);
+    let lead = (lifetime / 12).min(ROTATION_LEAD);
+    let refresh_at = expires_at - lead + (lead / 3).mul_f64(jitter.clamp(0.0, 1.0));
+    Plan {
+        refresh_at,
+        mandatory_at: expires_at - lead / 6,
+        expires_at,
+    }
+}
+
+/// How long to wait after the `failures`-th consecutive refresh that failed or returned the
+/// same credential: 1 s doubling to at most 60 s, with "equal jitter" (half fixed, half
+/// random) so that waits never collapse to zero. `jitter` is uniform in `[0, 1)`.
+pub(crate) fn backoff(failures: u32, jitter: f64) -> Duration {
+    let exp = failures.saturating_sub(1).min(16);
+    let base = FIRST_BACKOFF.saturating_mul(1 << exp).min(MAX_BACKOFF);
+    base / 2 + (base / 2).mul_f64(jitter.clamp(0.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_800_000_000 + secs)
+    }
+
+    fn cred(issued: u64, expires: u64) -> Credential {
+        Credential::new("STS.a", "s", "t", at(expires), Some(at(issued))).unwrap()
+    }
+
+    #[test]
+    fn six_hour_credential_refreshes_after_the_ecs_rotation() {
+        let c = cred(0, 6 * 3600);
+        let early = plan(&c, at(10), 0.0);
+        let late = plan(&c, at(10), 0.999);
+        assert_eq!(early.refresh_at, at(6 * 3600 - 1800));
+        assert!(late.refresh_at > early.refresh_at);
+        assert!(late.refresh_at <= at(6 * 3600 - 1200));
+        assert_eq!(early.mandatory_at, at(6 * 3600 - 300));
+        assert_eq!(early.expires_at, at(6 * 3600));
+    }
+
+    #[test]
+    fn twelve_hour_credential_keeps_the_30_minute_lead() {
+        let p = plan(&cred(0, 12 * 3600), at(0), 0.0);
+        assert_eq!(p.refresh_at, at(12 * 3600 - 1800));
+    }
+
+    #[test]
+    fn sixty_second_credential_scales_down() {
+        let p = plan(&cred(0, 60), at(1), 0.0);
+        assert_eq!(p.refresh_at, at(55));
+        assert!(p.mandatory_at > p.refresh_at && p.mandatory_at < p.expires_at);
+    }
+
+    #[test]
+    fn without_last_updated_the_lifetime_counts_from_the_fetch() {
+        let c = Credential::new("STS.a", "s", "t", at(120), None).unwrap();
+        let p = plan(&c, at(0), 0.0);
+        assert_eq!(p.refresh_at, at(110));
+    }
+
+    #[test]
+    fn a_last_updated_in_the_future_is_ignored() {
+        let c = cred(500, 600);
+        let p = plan(&c, at(0), 0.0);
+        assert_eq!(p.refresh_at, at(550));
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(1, 0.0), Duration::from_millis(500));
+        assert_eq!(backoff(1, 0.999_999).as_millis(), 999);
+        assert_eq!(backoff(3, 0.0), Duration::from_secs(2));
+        for n in 1..200 {
+            assert!(backoff(n, 0.999_999) <= MAX_BACKOFF);
+            assert!(backoff(n, 0.0) >= Duration::from_millis(500));
+        }
+        assert_eq!(backoff(u32::MAX, 0.0), Duration::from_secs(30));
+    }
+}
