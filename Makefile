@@ -1,0 +1,44 @@
+# ecscred: `make demo` runs the main job on the embedded mock; `make test` runs every test
+# of every language. Language parts add themselves from their own *.mk files.
+
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+# Test targets of every part; each *.mk appends its own.
+TEST_TARGETS := test-rust
+# One-time installs (Debian packages, venvs, Go modules) each part needs for its tests.
+DEPS_TARGETS :=
+BENCH_TARGETS := bench-rust
+
+.PHONY: all build demo test deps bench test-rust bench-rust lint clean
+all: build
+
+build:
+	$(CARGO) build --release -p ecscred-cli
+
+-include c-api/c.mk
+-include python/python.mk
+-include go/go.mk
+
+demo: build
+	scripts/demo.sh
+
+deps: $(DEPS_TARGETS)
+
+test: deps $(TEST_TARGETS)
+
+test-rust:
+	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --doc
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+bench: $(BENCH_TARGETS)
+
+bench-rust:
+	$(CARGO) bench -p ecscred --bench hit_path
+
+clean:
+	$(CARGO) clean
