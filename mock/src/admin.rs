@@ -72,6 +72,7 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response {
             Ok(done())
         }
         (&Method::GET, "/_mock/credentials") => Ok(to_json(&state.issuer.handed_out())),
+        (&Method::GET, "/_mock/tokens") => Ok(to_json(&state.tokens.issued())),
         (&Method::GET, "/_mock/credential/current") => {
             Ok(to_json(&state.issuer.current(state.clock.now())))
         }
@@ -84,6 +85,7 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response {
                 | "/_mock/clock"
                 | "/_mock/tokens/expire"
                 | "/_mock/credentials"
+                | "/_mock/tokens"
                 | "/_mock/credential/current" => {
                     error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
                 }

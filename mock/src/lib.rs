@@ -39,6 +39,7 @@
 //! | `POST /_mock/tokens/expire` | | `{"ok":true}` |
 //! | `GET /_mock/credentials` | | array of [`IssuedCredential`] |
 //! | `GET /_mock/credential/current` | | [`IssuedCredential`] |
+//! | `GET /_mock/tokens` | | array of every metadata token issued (strings) |
 //!
 //! Credentials there are `{"access_key_id":…,"access_key_secret":…,"security_token":…,
 //! "expiration":"YYYY-MM-DDThh:mm:ssZ","last_updated":"YYYY-MM-DDThh:mm:ssZ"}` with the

@@ -184,6 +184,12 @@ impl MockServer {
         self.state.tokens.expire_all();
     }
 
+    /// Every metadata token issued so far, in order (for leak scans: they are secrets to
+    /// the client under test).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state.tokens.issued()
+    }
+
     /// The credential a GET would return now (not recorded as handed out).
     pub fn current_credential(&self) -> IssuedCredential {
         self.state.issuer.current(self.state.clock.now())

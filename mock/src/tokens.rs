@@ -18,6 +18,8 @@ pub(crate) struct Tokens {
 struct Inner {
     serial: u64,
     expiry: HashMap<String, SystemTime>,
+    /// Every token issued, in order, for leak scans.
+    issued: Vec<String>,
 }
 
 /// Expired tokens are swept when more than this many are held.
@@ -40,7 +42,13 @@ impl Tokens {
         inner.serial += 1;
         let token = self.seed.text("metadata-token", inner.serial, ALNUM, 56);
         inner.expiry.insert(token.clone(), now + ttl);
+        inner.issued.push(token.clone());
         token
+    }
+
+    /// Every token issued so far, in order, expired or not.
+    pub(crate) fn issued(&self) -> Vec<String> {
+        self.inner.lock().issued.clone()
     }
 
     /// Whether `token` was issued, is not past its TTL, and was not expired by hand.
@@ -75,6 +83,7 @@ mod tests {
         assert!(!tokens.is_valid("forged", t0));
         tokens.expire_all();
         assert!(!tokens.is_valid(&b, t0));
+        assert_eq!(tokens.issued(), vec![a, b.clone()]);
         assert!(tokens.is_valid(&tokens.issue(t0, Duration::from_secs(1)), t0));
     }
 }

@@ -10,7 +10,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub trait Clock: Send + Sync + 'static {
     /// The current time.
     fn now(&self) -> SystemTime;
+
+    /// The current time in milliseconds since the Unix epoch, for the warm path. May lag
+    /// [`now`](Clock::now) by a few milliseconds (a coarse clock); the warm path keeps a
+    /// margin for that before expiry.
+    fn now_unix_millis(&self) -> u64 {
+        unix_millis(self.now())
+    }
 }
+
+/// How far [`Clock::now_unix_millis`] may lag behind [`Clock::now`].
+pub(crate) const COARSE_LAG_MS: u64 = 20;
 
 /// The system's real-time clock.
 #[derive(Debug, Default, Clone, Copy)]
@@ -19,6 +29,21 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
+    }
+
+    /// `CLOCK_REALTIME_COARSE` on Linux: about 3 ns instead of 20 ns per read, at the
+    /// resolution of the kernel tick (at most a few ms, below [`COARSE_LAG_MS`]).
+    #[cfg(target_os = "linux")]
+    fn now_unix_millis(&self) -> u64 {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec.
+        if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) } != 0 {
+            return unix_millis(self.now());
+        }
+        (ts.tv_sec as u64) * 1000 + (ts.tv_nsec as u64) / 1_000_000
     }
 }
 

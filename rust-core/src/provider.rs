@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime};
 use arc_swap::{ArcSwap, ArcSwapOption};
 use parking_lot::{Condvar, Mutex};
 
-use crate::clock::{unix_millis, Clock};
+use crate::clock::{unix_millis, Clock, COARSE_LAG_MS};
 use crate::config::{Config, ProviderBuilder};
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
@@ -50,7 +50,9 @@ struct Cached {
     credential: Arc<Credential>,
     plan: Plan,
     refresh_at_ms: u64,
-    expires_at_ms: u64,
+    /// The warm path's last moment: expiry less the coarse clock's lag. After it, the slow
+    /// path judges with the precise clock.
+    hot_until_ms: u64,
 }
 
 /// What a fork invalidates: rebuilt for each fork generation.
@@ -100,9 +102,9 @@ impl Provider {
     /// the fetch timeout. Concurrent callers share one fetch. Thread-safe.
     pub fn credential(&self) -> Result<Arc<Credential>> {
         if let Some(cached) = self.inner.cache.load().as_ref() {
-            let now = unix_millis(self.inner.clock.now());
+            let now = self.inner.clock.now_unix_millis();
             if now < cached.refresh_at_ms
-                || (now < cached.expires_at_ms
+                || (now < cached.hot_until_ms
                     && now < self.inner.hold_until_ms.load(Ordering::Acquire))
             {
                 return Ok(Arc::clone(&cached.credential));
@@ -286,11 +288,13 @@ impl Inner {
                     None => {
                         let credential = Arc::new(fetched);
                         let plan = schedule::plan(&credential, now, fastrand::f64());
+                        let hot_until_ms =
+                            unix_millis(plan.expires_at).saturating_sub(COARSE_LAG_MS);
                         self.cache.store(Some(Arc::new(Cached {
                             credential: Arc::clone(&credential),
                             plan,
-                            refresh_at_ms: unix_millis(plan.refresh_at),
-                            expires_at_ms: unix_millis(plan.expires_at),
+                            refresh_at_ms: unix_millis(plan.refresh_at).min(hot_until_ms),
+                            hot_until_ms,
                         })));
                         *state = RefreshState::default();
                         Ok(credential)

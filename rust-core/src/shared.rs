@@ -22,6 +22,9 @@ static PROVIDERS: Lazy<ArcSwap<HashMap<String, Provider>>> = Lazy::new(Default::
 /// while a valid credential is cached. An invalid configuration is reported on every call
 /// (nothing is kept for it).
 pub fn get_credential(role: Option<&str>) -> Result<Arc<Credential>> {
+    if let Some(provider) = PROVIDERS.load().get(role.unwrap_or("")) {
+        return provider.credential();
+    }
     shared_provider(role)?.credential()
 }
 

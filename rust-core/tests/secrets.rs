@@ -1,0 +1,100 @@
+//! No secret in any log line or error text: every scenario runs with TRACE logging
+//! captured, then the logs and all error texts are searched for every secret, security
+//! token and metadata token the mock handed out. Its own test binary because it installs
+//! the global log subscriber.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::Fixture;
+use ecscred_mock::{Fault, FaultKind, MockConfig, Mode, Target};
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn secrets_never_reach_logs_or_errors() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .init();
+
+    let f = Fixture::new(
+        MockConfig::default()
+            .with_mode(Mode::Hardened)
+            .with_lifetime(Duration::from_secs(60))
+            .with_rotate_before(Duration::from_secs(5)),
+    );
+    let p = f.builder().disable_imds_v1(true).build().unwrap();
+    let mut texts = Vec::new();
+
+    // Success, a rejected token, then a refresh.
+    let c = p.credential().unwrap();
+    texts.push(format!("{c:?} {p:?}"));
+    f.mock.expire_tokens();
+    f.advance(Duration::from_secs(61));
+    let c = p.credential().unwrap();
+    texts.push(format!("{c:?}"));
+
+    // Every failure the mock can produce, each on a credential that has expired.
+    let faults = [
+        FaultKind::Status(500),
+        FaultKind::Status(401),
+        FaultKind::MalformedJson,
+        FaultKind::Code("Failure".into()),
+        FaultKind::Expired,
+        FaultKind::HugeBody(100_000),
+        FaultKind::Drop,
+        FaultKind::Redirect("http://127.0.0.1:9/elsewhere".into()),
+    ];
+    for fault in faults {
+        f.mock.clear_faults();
+        f.mock.inject(Fault::new(fault).on(Target::Credential));
+        f.advance(Duration::from_secs(120)); // past expiry and any backoff
+        let err = p.credential().unwrap_err();
+        texts.push(format!("{err} {err:?}"));
+    }
+    f.mock.clear_faults();
+    f.advance(Duration::from_secs(120));
+    p.credential().unwrap();
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("fetched a credential"),
+        "logging was captured"
+    );
+    assert!(logs.contains("WARN"), "failures were logged");
+    texts.push(logs);
+
+    let mut secrets: Vec<String> = f.mock.issued_tokens();
+    assert!(secrets.len() >= 2, "metadata tokens were issued");
+    for issued in f.mock.issued() {
+        secrets.push(issued.access_key_secret);
+        secrets.push(issued.security_token);
+    }
+    for text in &texts {
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret leaked into: {}",
+                text.replace(secret.as_str(), "<LEAKED>")
+            );
+        }
+    }
+}
