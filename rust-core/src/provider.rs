@@ -143,47 +143,56 @@ impl Inner {
             ));
         }
         let generation = self.current_generation();
+        let mut state = generation.refresh.lock();
+        // Read under the lock: `finish` stores a new credential under it, so a refresh that
+        // just landed is seen here and not started again.
         let now = self.clock.now();
         let cached = self.cache.load_full();
         let valid = cached.as_ref().filter(|c| now < c.plan.expires_at);
 
-        let slot = {
-            let mut state = generation.refresh.lock();
-            match valid {
-                Some(c) if now < c.plan.refresh_at => return Ok(Arc::clone(&c.credential)),
-                Some(c) => {
-                    let due = state.next_attempt_at.is_none_or(|t| now >= t);
-                    if state.in_flight.is_none() && due {
-                        if let Err(e) = self.start_fetch(&generation, &mut state) {
-                            tracing::warn!("could not start a credential refresh: {e}");
-                        }
-                    }
-                    self.update_hold(&state, Some(c));
-                    match &state.in_flight {
-                        Some(slot) if now >= c.plan.mandatory_at => Arc::clone(slot),
-                        _ => return Ok(Arc::clone(&c.credential)),
+        let slot = match valid {
+            Some(c) if now < c.plan.refresh_at => return Ok(Arc::clone(&c.credential)),
+            Some(c) => {
+                let due = state.next_attempt_at.is_none_or(|t| now >= t);
+                if state.in_flight.is_none() && due {
+                    if let Err(e) = self.start_fetch(&generation, &mut state) {
+                        tracing::warn!("could not start a credential refresh: {e}");
                     }
                 }
-                None => match &state.in_flight {
-                    Some(slot) => Arc::clone(slot),
-                    None => {
-                        if let (Some(err), Some(at)) = (&state.last_error, state.next_attempt_at) {
-                            if now < at {
-                                return Err(self.unavailable(
-                                    cached.as_deref(),
-                                    err.clone(),
-                                    Some(at.duration_since(now).unwrap_or_default()),
-                                ));
-                            }
-                        }
-                        self.start_fetch(&generation, &mut state)?
-                    }
-                },
+                self.update_hold(&state, Some(c));
+                match &state.in_flight {
+                    Some(slot) if now >= c.plan.mandatory_at => Arc::clone(slot),
+                    _ => return Ok(Arc::clone(&c.credential)),
+                }
             }
+            None => match &state.in_flight {
+                Some(slot) => Arc::clone(slot),
+                None => {
+                    if let (Some(err), Some(at)) = (&state.last_error, state.next_attempt_at) {
+                        if now < at {
+                            return Err(self.unavailable(
+                                cached.as_deref(),
+                                err.clone(),
+                                Some(at.duration_since(now).unwrap_or_default()),
+                            ));
+                        }
+                    }
+                    self.start_fetch(&generation, &mut state)?
+                }
+            },
         };
+        drop(state);
 
         match slot.wait(self.config.fetch_timeout + Duration::from_secs(1)) {
-            Ok(credential) => Ok(credential),
+            Ok(credential) if !credential.is_expired_at(self.clock.now()) => Ok(credential),
+            Ok(credential) => Err(Error::new(
+                ErrorKind::InvalidResponse,
+                format!(
+                    "the metadata service returned a credential that expired at {}, before \
+                     it could be used; check the instance clock",
+                    humantime::format_rfc3339_seconds(credential.expiration())
+                ),
+            )),
             Err(err) => {
                 // A failed refresh leaves a still-valid credential in service.
                 let now = self.clock.now();
