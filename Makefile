@@ -19,6 +19,7 @@ build:
 -include c-api/c.mk
 -include python/python.mk
 -include go/go.mk
+include fuzz/fuzz.mk
 
 demo: build
 	scripts/demo.sh
