@@ -1,18 +1,23 @@
 //! Process-wide providers, one per role, for the one-call API of every binding.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use once_cell::sync::Lazy;
 
 use crate::credential::Credential;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::provider::Provider;
 
-/// Role name ("" for the default) → provider. Copy-on-write: lookups are lock-free, so
-/// nothing is ever left locked by a fork.
+/// Named role → provider. Copy-on-write: lookups are lock-free, so nothing is ever left
+/// locked by a fork.
 static PROVIDERS: Lazy<ArcSwap<HashMap<String, Provider>>> = Lazy::new(Default::default);
+
+/// The provider for the default role (from the environment or discovered), published once
+/// and never freed: the warm one-call path is one atomic load, with no map lookup.
+static DEFAULT: AtomicPtr<Provider> = AtomicPtr::new(std::ptr::null_mut());
 
 /// The credential of `role` (`None`: the role from `ALIBABA_CLOUD_ECS_METADATA`, else
 /// discovered), from a provider kept for the life of the process and configured from the
@@ -22,31 +27,62 @@ static PROVIDERS: Lazy<ArcSwap<HashMap<String, Provider>>> = Lazy::new(Default::
 /// while a valid credential is cached. An invalid configuration is reported on every call
 /// (nothing is kept for it).
 pub fn get_credential(role: Option<&str>) -> Result<Arc<Credential>> {
-    if let Some(provider) = PROVIDERS.load().get(role.unwrap_or("")) {
-        return provider.credential();
+    match role {
+        None => default_provider()?.credential(),
+        Some(name) => match PROVIDERS.load().get(name) {
+            Some(provider) => provider.credential(),
+            None => shared_provider(role)?.credential(),
+        },
     }
-    shared_provider(role)?.credential()
 }
 
 /// The process-wide provider for `role`; see [`get_credential`].
 pub fn shared_provider(role: Option<&str>) -> Result<Provider> {
-    let key = role.unwrap_or("");
-    if let Some(provider) = PROVIDERS.load().get(key) {
+    let Some(name) = role else {
+        return default_provider().cloned();
+    };
+    if let Some(provider) = PROVIDERS.load().get(name) {
         return Ok(provider.clone());
     }
-    let mut builder = Provider::builder();
-    if let Some(role) = role {
-        builder = builder.role_name(role);
+    if name.is_empty() {
+        // Not a role name, and not a way to ask for the default one.
+        return Err(Error::new(
+            ErrorKind::InvalidConfig,
+            "the role name is empty; pass no role to use the default one",
+        ));
     }
-    let built = builder.build()?;
+    let built = Provider::builder().role_name(name).build()?;
     let mut winner = built.clone();
     PROVIDERS.rcu(|current| {
         let mut next = HashMap::clone(current);
         winner = next
-            .entry(key.to_owned())
+            .entry(name.to_owned())
             .or_insert_with(|| built.clone())
             .clone();
         next
     });
     Ok(winner)
+}
+
+fn default_provider() -> Result<&'static Provider> {
+    // SAFETY: a non-null pointer comes from `Box::into_raw` below and is never freed.
+    if let Some(known) = unsafe { DEFAULT.load(Ordering::Acquire).as_ref() } {
+        return Ok(known);
+    }
+    let mine = Box::into_raw(Box::new(Provider::builder().build()?));
+    let winner = match DEFAULT.compare_exchange(
+        std::ptr::null_mut(),
+        mine,
+        Ordering::AcqRel,
+        Ordering::Acquire,
+    ) {
+        Ok(_) => mine,
+        Err(earlier) => {
+            // SAFETY: `mine` was never published; it is ours to free.
+            drop(unsafe { Box::from_raw(mine) });
+            earlier
+        }
+    };
+    // SAFETY: the published pointer lives for the rest of the process.
+    Ok(unsafe { &*winner })
 }

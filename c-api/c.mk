@@ -1,0 +1,96 @@
+# The C ABI (c-api/, include/, tests/c/, examples/c/, examples/cpp/). Included by the
+# top-level Makefile.
+#
+#   make install PREFIX=/usr/local   libecscred.{so,a}, ecscred.h, pkg-config and CMake files
+#   make test-c                      header check, then the C/C++ suites (tests/c/run.sh)
+#   make bench-c                     ns per warm get + 3 accessors + free
+#   make header                      regenerate include/ecscred.h with cbindgen
+#
+# Honours CARGO_TARGET_DIR (else target/).
+
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+TEST_TARGETS += test-c
+DEPS_TARGETS += deps-c
+BENCH_TARGETS += bench-c
+
+# The workspace version (Cargo.toml [workspace.package]); the soname carries the ABI
+# version (also in c-api/build.rs).
+C_VERSION := $(shell sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
+C_SOVERSION := 0
+# What libecscred.a needs from the system: the output of `make c-native-static-libs`
+# (rustc --print native-static-libs). The static-link tests fail if it falls short.
+C_NATIVE_STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+
+c_empty :=
+c_space := $(c_empty) $(c_empty)
+# The same, as a CMake list: gcc_s;util;...
+C_CMAKE_NATIVE_STATIC_LIBS := $(subst $(c_space),;,$(patsubst -l%,%,$(C_NATIVE_STATIC_LIBS)))
+
+C_RELEASE_DIR = $(TARGET_DIR)/release
+C_TEST_DIR = $(abspath $(TARGET_DIR))/c-tests
+
+.PHONY: c-lib header c-header-check install test-c deps-c bench-c c-native-static-libs
+
+c-lib:
+	$(CARGO) build --release -p ecscred-c
+
+# Rewrites include/ecscred.h from c-api/src (cbindgen, run from a Rust test).
+header:
+	ECSCRED_WRITE_HEADER=1 $(CARGO) test -p ecscred-c --test header
+
+# The crate's unit tests and the check that include/ecscred.h is up to date.
+c-header-check:
+	$(CARGO) test -p ecscred-c
+
+c-native-static-libs:
+	$(CARGO) rustc --release -p ecscred-c --crate-type staticlib -- --print native-static-libs 2>&1 \
+	  | sed -n 's/.*native-static-libs: //p'
+
+install: c-lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/ecscred \
+	  $(DESTDIR)$(PREFIX)/include
+	install -m 644 $(C_RELEASE_DIR)/libecscred.a $(DESTDIR)$(PREFIX)/lib/libecscred.a
+	install -m 755 $(C_RELEASE_DIR)/libecscred.so \
+	  $(DESTDIR)$(PREFIX)/lib/libecscred.so.$(C_VERSION)
+	ln -sf libecscred.so.$(C_VERSION) $(DESTDIR)$(PREFIX)/lib/libecscred.so.$(C_SOVERSION)
+	ln -sf libecscred.so.$(C_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libecscred.so
+	install -m 644 include/ecscred.h $(DESTDIR)$(PREFIX)/include/ecscred.h
+	for pc in ecscred ecscred-static; do \
+	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(C_VERSION)|g' \
+	      -e 's|@NATIVE_STATIC_LIBS@|$(C_NATIVE_STATIC_LIBS)|g' \
+	      c-api/$$pc.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; \
+	done
+	sed -e 's|@VERSION@|$(C_VERSION)|g' -e 's|@SOVERSION@|$(C_SOVERSION)|g' \
+	    -e 's|@CMAKE_NATIVE_STATIC_LIBS@|$(C_CMAKE_NATIVE_STATIC_LIBS)|g' \
+	    c-api/cmake/ecscredConfig.cmake.in >$(DESTDIR)$(PREFIX)/lib/cmake/ecscred/ecscredConfig.cmake
+	sed -e 's|@VERSION@|$(C_VERSION)|g' c-api/cmake/ecscredConfigVersion.cmake.in \
+	  >$(DESTDIR)$(PREFIX)/lib/cmake/ecscred/ecscredConfigVersion.cmake
+
+# Installs into a scratch prefix, starts the mock, builds and runs every C/C++ suite.
+test-c: c-header-check
+	$(CARGO) build --release -p ecscred-cli
+	rm -rf $(C_TEST_DIR)/prefix
+	$(MAKE) --no-print-directory install PREFIX=$(C_TEST_DIR)/prefix DESTDIR=
+	TARGET_DIR=$(abspath $(TARGET_DIR)) ECSCRED_PREFIX=$(C_TEST_DIR)/prefix tests/c/run.sh test
+
+bench-c:
+	$(CARGO) build --release -p ecscred-cli
+	rm -rf $(C_TEST_DIR)/prefix
+	$(MAKE) --no-print-directory install PREFIX=$(C_TEST_DIR)/prefix DESTDIR=
+	TARGET_DIR=$(abspath $(TARGET_DIR)) ECSCRED_PREFIX=$(C_TEST_DIR)/prefix tests/c/run.sh bench
+
+# Compilers, CMake, valgrind and pkg-config for the C tests (CI runs as root on a fresh
+# Debian machine). The sanitizer runtimes come with gcc.
+deps-c:
+	@missing=; \
+	for tool in gcc:gcc g++:g++ cmake:cmake valgrind:valgrind pkg-config:pkg-config; do \
+	  command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps-c: installing$$missing"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+	    libc6-dev $$missing; \
+	fi

@@ -1,0 +1,233 @@
+//! `ecscred_credential`: one reference to the engine's immutable credential snapshot.
+//!
+//! An `ecscred_credential *` is exactly `Arc::into_raw(Arc<Credential>)`: handing one out
+//! costs a reference-count increment and no allocation, and the accessors return pointers
+//! into the snapshot's own NUL-terminated buffers (`Credential::access_key_id_c` etc.).
+
+use std::ffi::c_char;
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+use ecscred_core::Credential;
+
+use crate::boundary::guarded;
+
+/// An STS credential: AccessKeyId, AccessKeySecret, SecurityToken and expiration, always
+/// of the same credential (an immutable snapshot; a refresh never changes one that was
+/// handed out).
+///
+/// Opaque. Obtained from `ecscred_get_credential` or `ecscred_provider_get_credential`
+/// (or `ecscred_credential_clone`), owned by the caller, released with
+/// `ecscred_credential_free`. It may be read from any thread and kept as long as needed;
+/// check `ecscred_credential_expiration` before using an old one.
+pub struct ecscred_credential {
+    _opaque: [u8; 0],
+}
+
+/// Hands `credential` to C as an `ecscred_credential *` (one reference).
+#[inline(always)]
+pub(crate) fn into_c(credential: Arc<Credential>) -> *mut ecscred_credential {
+    Arc::into_raw(credential).cast_mut().cast()
+}
+
+/// The snapshot behind a pointer from [`into_c`], borrowed; `None` for NULL.
+///
+/// # Safety
+///
+/// `c` is NULL or came from [`into_c`] and has not been freed.
+#[inline(always)]
+unsafe fn borrow<'a>(c: *const ecscred_credential) -> Option<&'a Credential> {
+    // SAFETY: a non-NULL pointer is an `Arc<Credential>` data pointer, alive until freed.
+    unsafe { c.cast::<Credential>().as_ref() }
+}
+
+/// The AccessKeyId (`STS.…`), NUL-terminated.
+///
+/// The string belongs to `credential` and stays valid until `ecscred_credential_free` of
+/// that same handle. Returns `""` if `credential` is NULL. Thread-safe.
+///
+/// # Safety
+///
+/// `credential` is NULL or a live handle from ecscred.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_credential_access_key_id(
+    credential: *const ecscred_credential,
+) -> *const c_char {
+    guarded(c"".as_ptr(), || {
+        // SAFETY: as the caller guarantees.
+        match unsafe { borrow(credential) } {
+            Some(c) => c.access_key_id_c().as_ptr(),
+            None => c"".as_ptr(),
+        }
+    })
+}
+
+/// The AccessKeySecret, NUL-terminated. A secret: never log or print it.
+///
+/// The string belongs to `credential` and stays valid until `ecscred_credential_free` of
+/// that same handle; ecscred wipes it from memory when the last handle to this credential
+/// is freed (do not keep copies of your own). Returns `""` if `credential` is NULL.
+/// Thread-safe.
+///
+/// # Safety
+///
+/// `credential` is NULL or a live handle from ecscred.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_credential_access_key_secret(
+    credential: *const ecscred_credential,
+) -> *const c_char {
+    guarded(c"".as_ptr(), || {
+        // SAFETY: as the caller guarantees.
+        match unsafe { borrow(credential) } {
+            Some(c) => c.access_key_secret_c().as_ptr(),
+            None => c"".as_ptr(),
+        }
+    })
+}
+
+/// The SecurityToken (STS token), NUL-terminated. A secret: never log or print it.
+///
+/// Same lifetime and wiping as `ecscred_credential_access_key_secret`. Returns `""` if
+/// `credential` is NULL. Thread-safe.
+///
+/// # Safety
+///
+/// `credential` is NULL or a live handle from ecscred.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_credential_security_token(
+    credential: *const ecscred_credential,
+) -> *const c_char {
+    guarded(c"".as_ptr(), || {
+        // SAFETY: as the caller guarantees.
+        match unsafe { borrow(credential) } {
+            Some(c) => c.security_token_c().as_ptr(),
+            None => c"".as_ptr(),
+        }
+    })
+}
+
+/// When the credential stops working, in seconds since 1970-01-01T00:00:00Z (UTC), e.g.
+/// for `gmtime_r`. Returns 0 if `credential` is NULL. Thread-safe.
+///
+/// ecscred never hands out an expired credential, but one kept by the caller can expire.
+///
+/// # Safety
+///
+/// `credential` is NULL or a live handle from ecscred.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_credential_expiration(
+    credential: *const ecscred_credential,
+) -> i64 {
+    guarded(0, || {
+        // SAFETY: as the caller guarantees.
+        let Some(c) = (unsafe { borrow(credential) }) else {
+            return 0;
+        };
+        match c.expiration().duration_since(UNIX_EPOCH) {
+            Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+            Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
+        }
+    })
+}
+
+/// A second handle to the same credential (same strings, same expiration), to be freed
+/// on its own with `ecscred_credential_free`. No copy is made and nothing can fail: returns
+/// NULL only if `credential` is NULL. Thread-safe.
+///
+/// # Safety
+///
+/// `credential` is NULL or a live handle from ecscred.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_credential_clone(
+    credential: *const ecscred_credential,
+) -> *mut ecscred_credential {
+    guarded(std::ptr::null_mut(), || {
+        if credential.is_null() {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: a live handle is a live `Arc<Credential>` reference; adding one more
+        // reference is balanced by the `ecscred_credential_free` of the returned handle.
+        unsafe { Arc::increment_strong_count(credential.cast::<Credential>()) };
+        credential.cast_mut()
+    })
+}
+
+/// Releases a handle. When it was the last handle to this credential (and ecscred no
+/// longer caches it), the AccessKeySecret and SecurityToken are wiped from memory.
+///
+/// NULL is accepted and ignored. After the call the handle and every string obtained
+/// from it are invalid; freeing the same handle twice is undefined behaviour. Any thread
+/// may free a handle obtained on another.
+///
+/// # Safety
+///
+/// `credential` is NULL or a live handle from ecscred, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_credential_free(credential: *mut ecscred_credential) {
+    guarded((), || {
+        if !credential.is_null() {
+            // SAFETY: the handle owns one `Arc<Credential>` reference (see `into_c`),
+            // released here exactly once, as the caller guarantees.
+            drop(unsafe { Arc::from_raw(credential.cast_const().cast::<Credential>()) });
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+    use std::time::{Duration, SystemTime};
+
+    fn text(p: *const c_char) -> &'static str {
+        // SAFETY: the tests only pass pointers from the accessors, used while alive.
+        unsafe { CStr::from_ptr(p) }.to_str().unwrap()
+    }
+
+    #[test]
+    fn accessors_clone_and_free() {
+        let exp = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let cred = Arc::new(Credential::new("STS.id", "sec", "tok", exp, None).unwrap());
+        let c = into_c(Arc::clone(&cred));
+        assert_eq!(Arc::strong_count(&cred), 2);
+        // SAFETY: `c` is live until freed below.
+        unsafe {
+            assert_eq!(text(ecscred_credential_access_key_id(c)), "STS.id");
+            assert_eq!(text(ecscred_credential_access_key_secret(c)), "sec");
+            assert_eq!(text(ecscred_credential_security_token(c)), "tok");
+            assert_eq!(ecscred_credential_expiration(c), 1_800_000_000);
+            let d = ecscred_credential_clone(c);
+            assert_eq!(d, c);
+            assert_eq!(Arc::strong_count(&cred), 3);
+            ecscred_credential_free(c);
+            assert_eq!(text(ecscred_credential_access_key_id(d)), "STS.id");
+            ecscred_credential_free(d);
+        }
+        assert_eq!(Arc::strong_count(&cred), 1);
+    }
+
+    #[test]
+    fn null_is_harmless() {
+        let null = std::ptr::null::<ecscred_credential>();
+        // SAFETY: NULL is accepted by every accessor.
+        unsafe {
+            assert_eq!(text(ecscred_credential_access_key_id(null)), "");
+            assert_eq!(text(ecscred_credential_access_key_secret(null)), "");
+            assert_eq!(text(ecscred_credential_security_token(null)), "");
+            assert_eq!(ecscred_credential_expiration(null), 0);
+            assert!(ecscred_credential_clone(null).is_null());
+            ecscred_credential_free(std::ptr::null_mut());
+        }
+    }
+
+    #[test]
+    fn expiration_before_the_epoch_is_negative() {
+        let exp = SystemTime::UNIX_EPOCH - Duration::from_secs(5);
+        let c = into_c(Arc::new(Credential::new("a", "b", "c", exp, None).unwrap()));
+        // SAFETY: `c` is live until freed.
+        unsafe {
+            assert_eq!(ecscred_credential_expiration(c), -5);
+            ecscred_credential_free(c);
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! `ecscred_provider` (one cache per handle) and `ecscred_get_credential` (the engine's
+//! process-wide provider per role).
+
+use std::ffi::{c_char, CString};
+
+use ecscred_core::Provider;
+
+use crate::boundary::{boundary, guarded, opt_str, write_out, Failure};
+use crate::credential::{ecscred_credential, into_c};
+use crate::options::ecscred_options;
+use crate::status::ecscred_status;
+
+/// Gets, caches and refreshes the credential of one RAM role, with its own cache and
+/// configuration. Opaque.
+///
+/// Created by `ecscred_provider_new`, released by `ecscred_provider_free`; owned by the
+/// caller. Thread-safe: one handle may be used from any number of threads at once. Build
+/// one per role and keep it (each has its own cache); or use `ecscred_get_credential`,
+/// which keeps one per role for the whole process.
+pub struct ecscred_provider {
+    provider: Provider,
+    endpoint: CString,
+}
+
+/// The credential of the RAM role `role_name`, from a provider that ecscred keeps for the
+/// whole process (one per role name) and configures from the environment when first used:
+/// `ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT`, `ALIBABA_CLOUD_IMDSV1_DISABLED`,
+/// `ALIBABA_CLOUD_ECS_METADATA_DISABLED`. `role_name` NULL: the role from
+/// `ALIBABA_CLOUD_ECS_METADATA`, else the one discovered from the metadata service.
+///
+/// This is the one call most programs need:
+///
+/// ```c
+/// ecscred_credential *cred;
+/// if (ecscred_get_credential(NULL, &cred) != ECSCRED_OK) {
+///     fprintf(stderr, "%s\n", ecscred_last_error_message());
+///     return 1;
+/// }
+/// sign(ecscred_credential_access_key_id(cred), ecscred_credential_access_key_secret(cred),
+///      ecscred_credential_security_token(cred));
+/// ecscred_credential_free(cred);
+/// ```
+///
+/// On success `*out` receives a new handle owned by the caller (free it with
+/// `ecscred_credential_free`), never expired. On failure `*out` is left untouched and the
+/// status says why (`ecscred_last_error_message()` has the details).
+///
+/// Thread-safe. Never blocks on the network while a valid credential is cached: only the
+/// first call (and a call in the last moments before expiry with the refresh still
+/// running) waits, at most for the fetch timeout (5 s by default); concurrent callers share
+/// one fetch. After a failed fetch, calls fail at once with the same error until the next
+/// attempt is due (1 s doubling to 60 s). Works in a child after `fork()`.
+///
+/// `role_name` is read during the call only. Errors: `ECSCRED_NULL_ARGUMENT` (`out` NULL),
+/// `ECSCRED_INVALID_UTF8`, `ECSCRED_INVALID_CONFIG` (bad role name or endpoint variable),
+/// and the metadata-service failures 1 to 9.
+///
+/// # Safety
+///
+/// `role_name` is NULL or NUL-terminated; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_get_credential(
+    role_name: *const c_char,
+    out: *mut *mut ecscred_credential,
+) -> ecscred_status {
+    const F: &str = "ecscred_get_credential";
+    boundary(F, || {
+        if out.is_null() {
+            return Err(Failure::null(F, "out"));
+        }
+        // SAFETY: NULL or NUL-terminated, as the caller guarantees.
+        let role = unsafe { opt_str(F, "role_name", role_name)? };
+        let credential = ecscred_core::get_credential(role)?;
+        // SAFETY: checked non-NULL above; writable as the caller guarantees.
+        unsafe { write_out(out, into_c(credential)) };
+        Ok(())
+    })
+}
+
+/// Creates a provider configured by `options` (NULL: all defaults, i.e. everything from
+/// the environment). Reads the environment and checks the configuration now; sends
+/// nothing and starts no thread: the first fetch happens on first use.
+///
+/// On success `*out` receives the new handle, owned by the caller (release it with
+/// `ecscred_provider_free`); on failure `*out` is left untouched. The strings in `options`
+/// are copied: they need not outlive the call. Thread-safe.
+///
+/// Errors: `ECSCRED_NULL_ARGUMENT` (`out` NULL), `ECSCRED_INVALID_ARGUMENT` (`options`
+/// not prepared by `ecscred_options_init`, or a yes/no field out of range),
+/// `ECSCRED_INVALID_UTF8`, `ECSCRED_INVALID_CONFIG` (endpoint URL, role name, a timeout or
+/// TTL out of range).
+///
+/// # Safety
+///
+/// `options` is NULL or points to an `ecscred_options` whose strings are NULL or
+/// NUL-terminated; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_provider_new(
+    options: *const ecscred_options,
+    out: *mut *mut ecscred_provider,
+) -> ecscred_status {
+    const F: &str = "ecscred_provider_new";
+    boundary(F, || {
+        if out.is_null() {
+            return Err(Failure::null(F, "out"));
+        }
+        // SAFETY: as the caller guarantees.
+        let builder = unsafe { ecscred_options::to_builder(options, F)? };
+        let provider = builder.build()?;
+        // The endpoint is a URL that the engine has validated: it has no NUL.
+        let endpoint = CString::new(provider.endpoint()).unwrap_or_default();
+        let handle = Box::new(ecscred_provider { provider, endpoint });
+        // SAFETY: checked non-NULL above; writable as the caller guarantees.
+        unsafe { write_out(out, Box::into_raw(handle)) };
+        Ok(())
+    })
+}
+
+/// The current credential of `provider`: same contract as `ecscred_get_credential`
+/// (thread-safe, never blocks on the network while a valid credential is cached, `*out`
+/// written only on success with a handle the caller frees with `ecscred_credential_free`).
+/// The credential handle may outlive the provider.
+///
+/// Errors: `ECSCRED_NULL_ARGUMENT` (`provider` or `out` NULL) and the metadata-service
+/// failures 1 to 9.
+///
+/// # Safety
+///
+/// `provider` is NULL or a live handle from `ecscred_provider_new`; `out` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_provider_get_credential(
+    provider: *const ecscred_provider,
+    out: *mut *mut ecscred_credential,
+) -> ecscred_status {
+    const F: &str = "ecscred_provider_get_credential";
+    boundary(F, || {
+        // SAFETY: NULL or live, as the caller guarantees.
+        let Some(handle) = (unsafe { provider.as_ref() }) else {
+            return Err(Failure::null(F, "provider"));
+        };
+        if out.is_null() {
+            return Err(Failure::null(F, "out"));
+        }
+        let credential = handle.provider.credential()?;
+        // SAFETY: checked non-NULL above; writable as the caller guarantees.
+        unsafe { write_out(out, into_c(credential)) };
+        Ok(())
+    })
+}
+
+/// The metadata service URL `provider` talks to, e.g. `"http://127.0.0.1:8080"`, as
+/// resolved from the options and the environment. Belongs to `provider`: valid until
+/// `ecscred_provider_free`. Returns `""` if `provider` is NULL. Thread-safe.
+///
+/// # Safety
+///
+/// `provider` is NULL or a live handle from `ecscred_provider_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_provider_endpoint(
+    provider: *const ecscred_provider,
+) -> *const c_char {
+    guarded(c"".as_ptr(), || {
+        // SAFETY: NULL or live, as the caller guarantees.
+        match unsafe { provider.as_ref() } {
+            Some(handle) => handle.endpoint.as_ptr(),
+            None => c"".as_ptr(),
+        }
+    })
+}
+
+/// Releases a provider. NULL is accepted and ignored. Credentials obtained from it stay
+/// valid until freed themselves. A fetch still running for it finishes in the background.
+/// No other thread may be using the handle, and it must not be used afterwards (freeing
+/// twice is undefined behaviour).
+///
+/// # Safety
+///
+/// `provider` is NULL or a live handle from `ecscred_provider_new`, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_provider_free(provider: *mut ecscred_provider) {
+    guarded((), || {
+        if !provider.is_null() {
+            // SAFETY: created by `Box::into_raw` in `ecscred_provider_new`, freed once.
+            drop(unsafe { Box::from_raw(provider) });
+        }
+    })
+}
