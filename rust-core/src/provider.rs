@@ -101,16 +101,24 @@ impl Provider {
     /// in the last moments before expiry while a refresh is in flight), and then at most for
     /// the fetch timeout. Concurrent callers share one fetch. Thread-safe.
     pub fn credential(&self) -> Result<Arc<Credential>> {
-        if let Some(cached) = self.inner.cache.load().as_ref() {
-            let now = self.inner.clock.now_unix_millis();
-            if now < cached.refresh_at_ms
-                || (now < cached.hot_until_ms
-                    && now < self.inner.hold_until_ms.load(Ordering::Acquire))
-            {
-                return Ok(Arc::clone(&cached.credential));
-            }
+        match self.cached_credential() {
+            Some(credential) => Ok(credential),
+            None => self.inner.slow_path(),
         }
-        self.inner.slow_path()
+    }
+
+    /// The cached credential if [`credential`](Provider::credential) would return it
+    /// without doing anything else; `None` when that call has more to do (fetch, start a
+    /// refresh, wait). Never blocks, locks, or touches the network: bindings use it to
+    /// skip releasing their interpreter lock on the warm path.
+    pub fn cached_credential(&self) -> Option<Arc<Credential>> {
+        let guard = self.inner.cache.load();
+        let cached = guard.as_ref()?;
+        let now = self.inner.clock.now_unix_millis();
+        let warm = now < cached.refresh_at_ms
+            || (now < cached.hot_until_ms
+                && now < self.inner.hold_until_ms.load(Ordering::Acquire));
+        warm.then(|| Arc::clone(&cached.credential))
     }
 
     /// The metadata service this provider talks to.

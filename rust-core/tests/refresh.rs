@@ -224,3 +224,31 @@ fn failed_refresh_attempts_are_spaced_by_backoff() {
     p.credential().unwrap();
     eventually("second attempt", || gets() == 7);
 }
+
+#[test]
+fn cached_credential_answers_only_when_the_call_would_do_nothing_else() {
+    let f = short_lived();
+    let p = f.provider();
+    assert!(
+        p.cached_credential().is_none(),
+        "nothing cached before the first fetch"
+    );
+    assert_eq!(f.mock.counters().requests, 0, "and asking sent nothing");
+    let c = p.credential().unwrap();
+    assert!(Arc::ptr_eq(&p.cached_credential().unwrap(), &c));
+    f.advance_to_before(c.expiration(), 3.0);
+    assert!(
+        p.cached_credential().is_none(),
+        "a refresh is due: credential() has work"
+    );
+    assert_eq!(
+        f.mock.counters().credential_gets,
+        1,
+        "cached_credential() never fetches"
+    );
+    p.credential().unwrap(); // starts the refresh
+    eventually("the refresh lands", || {
+        p.cached_credential()
+            .is_some_and(|n| n.access_key_id() != c.access_key_id())
+    });
+}
