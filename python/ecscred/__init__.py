@@ -1,0 +1,86 @@
+"""Alibaba Cloud ECS instance RAM role credentials, for every Python program on the instance.
+
+The credential of the instance's RAM role is fetched from the ECS metadata service, cached
+and refreshed ahead of expiry on a background thread of the native engine, so that calls
+almost never wait on the network::
+
+    import oss2, ecscred
+    auth = ecscred.EcsRamRoleAuth("EcsRamRoleTest")          # instead of oss2.StsAuth(...)
+    bucket = oss2.Bucket(auth, "oss-cn-hangzhou.aliyuncs.com", "ramroletest")
+
+    provider = ecscred.EcsRamRoleCredentialsProvider("EcsRamRoleTest")
+    cfg.credentials_provider = provider                      # alibabacloud-oss-v2
+    oss2.ProviderAuthV4(provider)                            # or any oss2 provider auth
+
+Environment (read when a provider is built; options win): ``ALIBABA_CLOUD_ECS_METADATA``
+(role), ``ALIBABA_CLOUD_ECS_METADATA_DISABLED``, ``ALIBABA_CLOUD_IMDSV1_DISABLED``,
+``ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT``.
+
+Failures raise :class:`CredentialError` subclasses; warnings of the engine go to the
+``logging`` logger ``"ecscred"``.
+"""
+
+import atexit
+import logging
+from typing import Dict, Optional
+
+from ._ecscred import Credentials, EcsRamRoleCredentialsProvider, __version__
+from ._ecscred import shared_provider as _shared_provider
+from ._ecscred import at_exit as _at_exit
+from ._errors import (
+    CredentialError,
+    ErrorKind,
+    HardenedModeError,
+    InternalError,
+    InvalidConfigError,
+    InvalidResponseError,
+    MetadataDisabledError,
+    MetadataHTTPError,
+    MetadataTimeoutError,
+    MetadataUnreachableError,
+    RoleNotFoundError,
+)
+from .oss import EcsRamRoleAuth
+
+__all__ = [
+    "__version__",
+    "Credentials",
+    "EcsRamRoleCredentialsProvider",
+    "EcsRamRoleAuth",
+    "get_credentials",
+    "ErrorKind",
+    "CredentialError",
+    "MetadataDisabledError",
+    "InvalidConfigError",
+    "MetadataUnreachableError",
+    "MetadataTimeoutError",
+    "MetadataHTTPError",
+    "RoleNotFoundError",
+    "HardenedModeError",
+    "InvalidResponseError",
+    "InternalError",
+]
+
+# Before the interpreter finalizes: from then on no ecscred thread may take the GIL again
+# (CPython < 3.14 ends such threads with pthread_exit, which aborts through native frames).
+atexit.register(_at_exit)
+
+# Like the engine (silent unless the application installs a tracing subscriber), silent
+# unless the application configures logging: no "last resort" printing to stderr.
+logging.getLogger("ecscred").addHandler(logging.NullHandler())
+
+_shared: Dict[Optional[str], EcsRamRoleCredentialsProvider] = {}
+
+
+def get_credentials(role_name: Optional[str] = None) -> Credentials:
+    """The credential of ``role_name`` from a provider kept for the life of the process
+    (``None``: the role from ``ALIBABA_CLOUD_ECS_METADATA``, else discovered), configured
+    from the environment when first used and shared with every other ecscred user of the
+    process (C, Go, Python). Same contract as
+    :meth:`EcsRamRoleCredentialsProvider.get_credentials`."""
+    provider = _shared.get(role_name)
+    if provider is None:
+        # No lock (a lock held by another thread at a fork would stay locked in the child):
+        # racing first callers wrap the same core provider; setdefault keeps one wrapper.
+        provider = _shared.setdefault(role_name, _shared_provider(role_name))
+    return provider.get_credentials()

@@ -1,0 +1,176 @@
+"""Test helpers: the Rust mock ECS metadata service as a context manager, and a manual clock.
+
+Never point tests at ``100.100.100.200``::
+
+    from ecscred.testing import MockMetadataServer
+
+    with MockMetadataServer(role="EcsRamRoleTest") as mock:
+        provider = ecscred.EcsRamRoleCredentialsProvider(endpoint=mock.url)
+        provider.get_credentials()
+        assert mock.counters()["credential_gets"] == 1
+
+The mock is ``ecscred_mock::MockServer``, the one the Rust tests use, serving on 127.0.0.1
+in a thread of this process (its ``/_mock/`` admin endpoint lets other processes drive it).
+"""
+
+import datetime
+import json
+from types import TracebackType
+from typing import Any, Dict, List, Optional, Type, Union
+
+from ._ecscred import ManualClock, MockServer
+from ._ecscred import flush_logs as _flush_logs
+
+__all__ = ["MockMetadataServer", "ManualClock", "flush_logs"]
+
+_KINDS = ("status", "delay", "drop", "malformed_json", "code", "expired", "redirect", "huge_body")
+_TARGETS = ("any", "token", "role", "credential")
+
+
+def flush_logs(timeout: float = 5.0) -> bool:
+    """Waits until every engine log event so far has reached ``logging`` (they are
+    delivered by a thread of their own); ``True`` if all were within ``timeout`` seconds."""
+    return _flush_logs(timeout)
+
+
+def _fault_json(kind: str, target: str, count: Optional[int], fields: Dict[str, Any]) -> str:
+    if kind not in _KINDS:
+        raise ValueError(f"unknown fault kind {kind!r} (one of {', '.join(_KINDS)})")
+    if target not in _TARGETS:
+        raise ValueError(f"unknown fault target {target!r} (one of {', '.join(_TARGETS)})")
+    fault: Dict[str, Any] = {"kind": kind, "target": target, **fields}
+    if count is not None:
+        fault["count"] = count
+    return json.dumps(fault)
+
+
+def _utc(text: str) -> datetime.datetime:
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc
+    )
+
+
+def _credential(raw: Dict[str, Any]) -> Dict[str, Any]:
+    raw = dict(raw)
+    raw["expiration"] = _utc(raw["expiration"])
+    raw["last_updated"] = _utc(raw["last_updated"])
+    return raw
+
+
+class MockMetadataServer:
+    """A mock ECS instance metadata service on ``127.0.0.1`` (started at construction).
+
+    Args:
+        role: the RAM role it serves.
+        lifetime: seconds each credential is valid (default 6 h, as on ECS).
+        rotate_before: a new credential is issued this many seconds before the current one
+            expires (default ``lifetime / 12``: 30 min of 6 h).
+        mode: ``"normal"`` (token optional), ``"hardened"`` (token required) or
+            ``"v1-only"`` (no token service).
+        port: 0 for any free port.
+        faults: faults armed at start, each a dict (or JSON text) in the shape of
+            :meth:`inject`'s arguments, e.g. ``{"kind": "status", "status": 500, "count": 2}``.
+
+    Credentials rotate like ECS on the mock's own clock (real time plus :meth:`advance`).
+    """
+
+    def __init__(
+        self,
+        role: str = "EcsRamRoleTest",
+        *,
+        lifetime: float = 6 * 3600,
+        rotate_before: Optional[float] = None,
+        mode: str = "normal",
+        port: int = 0,
+        faults: Optional[List[Union[Dict[str, Any], str]]] = None,
+    ) -> None:
+        texts = [f if isinstance(f, str) else json.dumps(f) for f in (faults or [])]
+        self._server = MockServer(
+            role=role,
+            lifetime=float(lifetime),
+            rotate_before=None if rotate_before is None else float(rotate_before),
+            mode=mode,
+            port=port,
+            faults=texts,
+        )
+        self.role = role
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``: the provider's ``endpoint``."""
+        return self._server.url
+
+    def counters(self) -> Dict[str, int]:
+        """Request counts: ``token_puts``, ``role_gets``, ``credential_gets``, ``requests``
+        (every metadata request) and ``max_concurrent``."""
+        counters: Dict[str, int] = json.loads(self._server.counters_json())
+        return counters
+
+    def reset_counters(self) -> None:
+        self._server.reset_counters()
+
+    def inject(
+        self,
+        kind: str,
+        *,
+        target: str = "any",
+        count: Optional[int] = None,
+        **fields: Any,
+    ) -> None:
+        """Arms a fault after those already armed. ``kind`` and its fields: ``status``
+        (``status=500``), ``delay`` (``ms=300``), ``drop``, ``malformed_json``, ``code``
+        (``code="Failure"``), ``expired``, ``redirect`` (``location=...``), ``huge_body``
+        (``bytes=N``). ``target``: ``any``, ``token``, ``role`` or ``credential``.
+        ``count``: how many requests it answers (``None``: until cleared)."""
+        self._server.inject_json(_fault_json(kind, target, count, fields))
+
+    def inject_json(self, fault: str) -> None:
+        """Arms a fault given as the admin endpoint's JSON text."""
+        self._server.inject_json(fault)
+
+    def clear_faults(self) -> None:
+        self._server.clear_faults()
+
+    def set_mode(self, mode: str) -> None:
+        """``"normal"``, ``"hardened"`` or ``"v1-only"``, for requests from now on."""
+        self._server.set_mode(mode)
+
+    def advance(self, seconds: float) -> None:
+        """Moves the mock's clock forward: rotation and token expiry follow it."""
+        self._server.advance(float(seconds))
+
+    def now(self) -> datetime.datetime:
+        """The mock's clock (aware UTC)."""
+        return datetime.datetime.fromtimestamp(self._server.now(), datetime.timezone.utc)
+
+    def expire_tokens(self) -> None:
+        """Invalidates every metadata token issued so far."""
+        self._server.expire_tokens()
+
+    def issued(self) -> List[Dict[str, Any]]:
+        """Every credential handed out so far (full values: it is a mock), each a dict
+        with ``access_key_id``, ``access_key_secret``, ``security_token``, ``expiration``,
+        ``last_updated`` (aware UTC datetimes)."""
+        return [_credential(c) for c in json.loads(self._server.issued_json())]
+
+    def current(self) -> Dict[str, Any]:
+        """The credential a GET would return now (not recorded as handed out)."""
+        return _credential(json.loads(self._server.current_json()))
+
+    def stop(self) -> None:
+        """Stops serving and closes the port. Idempotent."""
+        self._server.stop()
+
+    def __enter__(self) -> "MockMetadataServer":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"MockMetadataServer(role={self.role!r}, url={self.url!r})"

@@ -1,0 +1,150 @@
+//! `ecscred.Credentials`: the immutable Python snapshot of one core [`Credential`].
+//!
+//! It satisfies both plug-in interfaces at once: oss2's getters (`get_access_key_id()`,
+//! `get_access_key_secret()`, `get_security_token()`) and alibabacloud-oss-v2's
+//! `Credentials` (attributes `access_key_id`, `access_key_secret`, `security_token`,
+//! `expiration` as an aware UTC `datetime`, `has_keys()`, `is_expired()`).
+//!
+//! The Python strings are made once per credential, when it is first seen; a provider hands
+//! the same object out again for as long as the core returns the same credential, so the
+//! warm path allocates nothing.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ecscred::Credential;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyString;
+
+/// An STS credential of the instance's RAM role: immutable; `repr` redacts the secret and
+/// the security token.
+#[pyclass(frozen, module = "ecscred", name = "Credentials")]
+pub(crate) struct Credentials {
+    /// The AccessKeyId (`STS.…`).
+    #[pyo3(get)]
+    access_key_id: Py<PyString>,
+    /// The AccessKeySecret. Never log it.
+    #[pyo3(get)]
+    access_key_secret: Py<PyString>,
+    /// The SecurityToken. Never log it.
+    #[pyo3(get)]
+    security_token: Py<PyString>,
+    /// When the credential stops working: an aware `datetime` in UTC.
+    #[pyo3(get)]
+    expiration: Py<PyAny>,
+    /// When the metadata service issued it (aware UTC `datetime`), or `None`.
+    #[pyo3(get)]
+    last_updated: Py<PyAny>,
+    expires_at: SystemTime,
+    /// `YYYY-MM-DDThh:mm:ssZ`, for `repr`.
+    expiration_text: String,
+}
+
+impl Credentials {
+    pub(crate) fn new(py: Python<'_>, c: &Credential) -> PyResult<Credentials> {
+        Ok(Credentials {
+            access_key_id: PyString::new(py, c.access_key_id()).unbind(),
+            access_key_secret: PyString::new(py, c.access_key_secret()).unbind(),
+            security_token: PyString::new(py, c.security_token()).unbind(),
+            expiration: utc_datetime(py, c.expiration())?.unbind(),
+            last_updated: match c.last_updated() {
+                Some(t) => utc_datetime(py, t)?.unbind(),
+                None => py.None(),
+            },
+            expires_at: c.expiration(),
+            expiration_text: rfc3339(c.expiration()),
+        })
+    }
+}
+
+#[pymethods]
+impl Credentials {
+    /// oss2 interface: the AccessKeyId.
+    #[pyo3(name = "get_access_key_id")]
+    fn oss2_access_key_id(&self, py: Python<'_>) -> Py<PyString> {
+        self.access_key_id.clone_ref(py)
+    }
+
+    /// oss2 interface: the AccessKeySecret.
+    #[pyo3(name = "get_access_key_secret")]
+    fn oss2_access_key_secret(&self, py: Python<'_>) -> Py<PyString> {
+        self.access_key_secret.clone_ref(py)
+    }
+
+    /// oss2 interface: the SecurityToken.
+    #[pyo3(name = "get_security_token")]
+    fn oss2_security_token(&self, py: Python<'_>) -> Py<PyString> {
+        self.security_token.clone_ref(py)
+    }
+
+    /// alibabacloud-oss-v2 interface: always `True` (a credential always has both keys).
+    fn has_keys(&self) -> bool {
+        true
+    }
+
+    /// alibabacloud-oss-v2 interface: `True` once the system clock has reached the
+    /// expiration. A provider never hands out an expired credential; a snapshot kept
+    /// for long can expire.
+    fn is_expired(&self) -> bool {
+        SystemTime::now() >= self.expires_at
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Credentials(access_key_id={}, access_key_secret=<redacted>, \
+             security_token=<redacted>, expiration='{}')",
+            self.access_key_id.bind(py).repr()?,
+            self.expiration_text
+        ))
+    }
+
+    /// Pickling would write the secret out: refused.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "ecscred.Credentials cannot be pickled (it holds a secret); \
+             pass the provider's configuration instead",
+        ))
+    }
+}
+
+/// `datetime.timezone.utc` and `datetime.datetime.fromtimestamp`, resolved once.
+static FROM_TIMESTAMP: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
+
+fn utc_datetime<'py>(py: Python<'py>, t: SystemTime) -> PyResult<Bound<'py, PyAny>> {
+    let (from_timestamp, utc) = FROM_TIMESTAMP.get_or_try_init(py, || -> PyResult<_> {
+        let datetime = py.import("datetime")?;
+        Ok((
+            datetime
+                .getattr("datetime")?
+                .getattr("fromtimestamp")?
+                .unbind(),
+            datetime.getattr("timezone")?.getattr("utc")?.unbind(),
+        ))
+    })?;
+    let secs = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs_f64(),
+        Err(before) => -before.duration().as_secs_f64(),
+    };
+    from_timestamp.bind(py).call1((secs, utc.bind(py)))
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ` (UTC), without a date library: days-from-civil inverted.
+fn rfc3339(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    // Howard Hinnant's civil_from_days, for days since 1970-01-01 (non-negative here).
+    let z = days as i64 + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
+}

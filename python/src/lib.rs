@@ -1,0 +1,34 @@
+//! `ecscred._ecscred`: the native half of the `ecscred` Python package.
+//!
+//! This crate only translates: Python arguments into a [`ecscred::ProviderBuilder`], core
+//! [`ecscred::Error`]s into the exception classes of `ecscred/_errors.py`, credentials into
+//! immutable Python snapshots, `tracing` events into `logging` records. Every decision
+//! about fetching, caching, refreshing and retrying is the core's.
+//!
+//! The hand-written `ecscred/__init__.py` is the public face; this module is private and
+//! its stubs are `ecscred/_ecscred.pyi` (checked against the built module by the tests).
+
+mod credentials;
+mod errors;
+mod gil;
+mod logging;
+mod provider;
+mod testing;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _ecscred(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    gil::init(m.py())?;
+    logging::install();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<credentials::Credentials>()?;
+    m.add_class::<provider::EcsRamRoleCredentialsProvider>()?;
+    m.add_class::<testing::ManualClock>()?;
+    m.add_class::<testing::MockServer>()?;
+    m.add_function(wrap_pyfunction!(provider::shared_provider, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::flush_logs, m)?)?;
+    m.add_function(wrap_pyfunction!(gil::at_exit, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::error_kinds, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! `ecscred.EcsRamRoleCredentialsProvider`: a core [`ecscred::Provider`] for Python.
+//!
+//! `get_credentials()` asks the core with the GIL released (a cold or expiring cache waits
+//! on the network), then translates the result. The translation is cached per core
+//! credential (`Arc` pointer identity): while the core keeps returning the same credential,
+//! the same Python snapshot object is returned, with no allocation.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use ecscred::{Credential, Provider};
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use crate::credentials::Credentials;
+use crate::errors::{invalid_config, to_py_err};
+use crate::gil;
+use crate::testing::ManualClock;
+
+/// The last credential translated, and its translation.
+struct Translated {
+    credential: Arc<Credential>,
+    snapshot: Py<Credentials>,
+}
+
+/// Gets, caches and refreshes the STS credential of the instance's RAM role.
+#[pyclass(frozen, module = "ecscred", name = "EcsRamRoleCredentialsProvider")]
+pub(crate) struct EcsRamRoleCredentialsProvider {
+    inner: Provider,
+    last: ArcSwapOption<Translated>,
+}
+
+impl EcsRamRoleCredentialsProvider {
+    fn wrap(inner: Provider) -> Self {
+        EcsRamRoleCredentialsProvider {
+            inner,
+            last: ArcSwapOption::empty(),
+        }
+    }
+}
+
+/// Seconds (int or float) → `Duration`; `None` keeps the core's default.
+fn seconds(py: Python<'_>, name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
+    value
+        .map(|secs| {
+            Duration::try_from_secs_f64(secs).map_err(|_| {
+                invalid_config(
+                    py,
+                    &format!("{name} must be a finite number of seconds >= 0, got {secs}"),
+                )
+            })
+        })
+        .transpose()
+}
+
+#[pymethods]
+impl EcsRamRoleCredentialsProvider {
+    /// See `ecscred/_ecscred.pyi` for the documented signature. Options left `None` come
+    /// from the environment (read once, here) or the core's defaults.
+    #[new]
+    #[pyo3(signature = (
+        role_name=None,
+        *,
+        endpoint=None,
+        disable_imds_v1=None,
+        disabled=None,
+        connect_timeout=None,
+        read_timeout=None,
+        fetch_timeout=None,
+        token_ttl=None,
+        clock=None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        role_name: Option<String>,
+        endpoint: Option<String>,
+        disable_imds_v1: Option<bool>,
+        disabled: Option<bool>,
+        connect_timeout: Option<f64>,
+        read_timeout: Option<f64>,
+        fetch_timeout: Option<f64>,
+        token_ttl: Option<f64>,
+        clock: Option<PyRef<'_, ManualClock>>,
+    ) -> PyResult<Self> {
+        let mut builder = Provider::builder();
+        if let Some(role) = role_name {
+            builder = builder.role_name(role);
+        }
+        if let Some(url) = endpoint {
+            builder = builder.endpoint(url);
+        }
+        if let Some(flag) = disable_imds_v1 {
+            builder = builder.disable_imds_v1(flag);
+        }
+        if let Some(flag) = disabled {
+            builder = builder.disabled(flag);
+        }
+        if let Some(t) = seconds(py, "connect_timeout", connect_timeout)? {
+            builder = builder.connect_timeout(t);
+        }
+        if let Some(t) = seconds(py, "read_timeout", read_timeout)? {
+            builder = builder.read_timeout(t);
+        }
+        if let Some(t) = seconds(py, "fetch_timeout", fetch_timeout)? {
+            builder = builder.fetch_timeout(t);
+        }
+        if let Some(t) = seconds(py, "token_ttl", token_ttl)? {
+            builder = builder.token_ttl(t);
+        }
+        if let Some(clock) = clock {
+            builder = builder.clock(clock.shared());
+        }
+        builder
+            .build()
+            .map(Self::wrap)
+            .map_err(|e| to_py_err(py, &e))
+    }
+
+    /// The current credential: an immutable `Credentials` snapshot, never expired.
+    ///
+    /// Returns at once while a valid credential is cached (the common case). Otherwise waits,
+    /// with the GIL released, for the one fetch shared by all callers, at most about the
+    /// fetch timeout. Raises a `CredentialError` subclass when no valid credential can be
+    /// had. Thread-safe; works in forked children.
+    fn get_credentials(&self, py: Python<'_>) -> PyResult<Py<Credentials>> {
+        let inner = &self.inner;
+        // The warm path never blocks: take it with the GIL held (releasing the GIL costs
+        // more than the whole call). Anything else may wait on the network: release it.
+        let credential = match inner.cached_credential() {
+            Some(credential) => credential,
+            None => gil::detach(py, || inner.credential()).map_err(|e| to_py_err(py, &e))?,
+        };
+        if let Some(last) = self.last.load().as_ref() {
+            if Arc::ptr_eq(&last.credential, &credential) {
+                return Ok(last.snapshot.clone_ref(py));
+            }
+        }
+        let snapshot = Py::new(py, Credentials::new(py, &credential)?)?;
+        self.last.store(Some(Arc::new(Translated {
+            credential,
+            snapshot: snapshot.clone_ref(py),
+        })));
+        Ok(snapshot)
+    }
+
+    /// The metadata service URL this provider talks to.
+    #[getter]
+    fn endpoint(&self) -> &str {
+        self.inner.endpoint()
+    }
+
+    /// The configured role name, or `None` when it is discovered from the metadata service.
+    #[getter]
+    fn role_name(&self) -> Option<&str> {
+        self.inner.role_name()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let role = match self.inner.role_name() {
+            Some(role) => PyString::new(py, role).repr()?.to_string(),
+            None => "None".to_owned(),
+        };
+        Ok(format!(
+            "EcsRamRoleCredentialsProvider(role_name={role}, endpoint={})",
+            PyString::new(py, self.inner.endpoint()).repr()?
+        ))
+    }
+
+    /// Pickling a provider would not carry its cache; refused rather than half-done.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "ecscred.EcsRamRoleCredentialsProvider cannot be pickled; \
+             build one per process from the same options",
+        ))
+    }
+}
+
+/// The process-wide provider of `role_name` (`None`: from the environment or discovered),
+/// shared with every other user of ecscred in this process (the core's `shared_provider`).
+#[pyfunction]
+#[pyo3(signature = (role_name=None))]
+pub(crate) fn shared_provider(
+    py: Python<'_>,
+    role_name: Option<&str>,
+) -> PyResult<EcsRamRoleCredentialsProvider> {
+    ecscred::shared_provider(role_name)
+        .map(EcsRamRoleCredentialsProvider::wrap)
+        .map_err(|e| to_py_err(py, &e))
+}

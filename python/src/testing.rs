@@ -1,0 +1,237 @@
+//! Native parts of `ecscred.testing`: the Rust mock metadata service and the core's manual
+//! clock. `ecscred/testing.py` wraps them into the documented context manager.
+//!
+//! Data crosses as JSON text (the mock's own serde shapes), decoded on the Python side.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ecscred_mock::{Fault, MockConfig, MockServer as RustMock, Mode};
+use parking_lot::Mutex;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+/// A wall clock that moves only when told to. **Testing only**: pass it as the `clock=`
+/// option of a provider to decide when it considers credentials due for refresh or expired.
+#[pyclass(frozen, module = "ecscred.testing", name = "ManualClock")]
+pub(crate) struct ManualClock {
+    clock: Arc<ecscred::ManualClock>,
+}
+
+impl ManualClock {
+    pub(crate) fn shared(&self) -> Arc<ecscred::ManualClock> {
+        Arc::clone(&self.clock)
+    }
+}
+
+fn duration(seconds: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(seconds)
+        .map_err(|_| PyValueError::new_err(format!("expected seconds >= 0, got {seconds}")))
+}
+
+fn unix(seconds: f64) -> PyResult<SystemTime> {
+    Ok(UNIX_EPOCH + duration(seconds)?)
+}
+
+fn unix_seconds(t: SystemTime) -> f64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+#[pymethods]
+impl ManualClock {
+    /// A clock standing at `start` (Unix seconds; default: now).
+    #[new]
+    #[pyo3(signature = (start=None))]
+    fn new(start: Option<f64>) -> PyResult<Self> {
+        let start = match start {
+            Some(secs) => unix(secs)?,
+            None => SystemTime::now(),
+        };
+        Ok(ManualClock {
+            clock: Arc::new(ecscred::ManualClock::new(start)),
+        })
+    }
+
+    /// Moves the clock forward by `seconds`.
+    fn advance(&self, seconds: f64) -> PyResult<()> {
+        self.clock.advance(duration(seconds)?);
+        Ok(())
+    }
+
+    /// Sets the clock to `unix_seconds`.
+    fn set(&self, unix_seconds: f64) -> PyResult<()> {
+        self.clock.set(unix(unix_seconds)?);
+        Ok(())
+    }
+
+    /// The clock's time in Unix seconds.
+    fn now(&self) -> f64 {
+        use ecscred::Clock as _;
+        unix_seconds(self.clock.now())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ManualClock({})", self.now())
+    }
+}
+
+/// The running mock, owned by the process that started it.
+struct Running {
+    server: RustMock,
+    pid: u32,
+}
+
+/// The Rust mock ECS metadata service (`ecscred_mock::MockServer`) on 127.0.0.1.
+#[pyclass(frozen, module = "ecscred._ecscred", name = "MockServer")]
+pub(crate) struct MockServer {
+    running: Mutex<Option<Running>>,
+    url: String,
+}
+
+impl MockServer {
+    fn with<T>(&self, f: impl FnOnce(&RustMock) -> T) -> PyResult<T> {
+        match self.running.lock().as_ref() {
+            Some(r) if r.pid == std::process::id() => Ok(f(&r.server)),
+            Some(_) => Err(PyRuntimeError::new_err(
+                "this mock metadata server belongs to the parent process (it was forked)",
+            )),
+            None => Err(PyRuntimeError::new_err(
+                "the mock metadata server is stopped",
+            )),
+        }
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+#[pymethods]
+impl MockServer {
+    /// Starts serving on 127.0.0.1:`port` (0: any free port). `faults` are fault JSON
+    /// texts (the admin endpoint's shape), armed in order.
+    #[new]
+    #[pyo3(signature = (*, role, lifetime, rotate_before, mode, port=0, faults=Vec::new()))]
+    fn new(
+        py: Python<'_>,
+        role: String,
+        lifetime: f64,
+        rotate_before: Option<f64>,
+        mode: &str,
+        port: u16,
+        faults: Vec<String>,
+    ) -> PyResult<Self> {
+        let mut config = MockConfig::default()
+            .with_port(port)
+            .with_role(role)
+            .with_lifetime(duration(lifetime)?)
+            .with_mode(mode.parse::<Mode>().map_err(PyValueError::new_err)?);
+        if let Some(before) = rotate_before {
+            config = config.with_rotate_before(duration(before)?);
+        }
+        for fault in faults {
+            config = config.with_fault(Fault::from_json(&fault).map_err(PyValueError::new_err)?);
+        }
+        let server = py
+            .detach(|| RustMock::start(config))
+            .map_err(|e| PyValueError::new_err(format!("cannot start the mock: {e}")))?;
+        let url = server.url();
+        Ok(MockServer {
+            running: Mutex::new(Some(Running {
+                server,
+                pid: std::process::id(),
+            })),
+            url,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The request counters as JSON.
+    fn counters_json(&self) -> PyResult<String> {
+        self.with(|s| to_json(&s.counters()))?
+    }
+
+    /// Zeroes the counters.
+    fn reset_counters(&self) -> PyResult<()> {
+        self.with(|s| s.reset_counters())
+    }
+
+    /// Arms a fault given as the admin endpoint's JSON.
+    fn inject_json(&self, fault: &str) -> PyResult<()> {
+        let fault = Fault::from_json(fault).map_err(PyValueError::new_err)?;
+        self.with(|s| s.inject(fault))
+    }
+
+    /// Disarms every fault.
+    fn clear_faults(&self) -> PyResult<()> {
+        self.with(|s| s.clear_faults())
+    }
+
+    /// `normal`, `hardened` or `v1-only`.
+    fn set_mode(&self, mode: &str) -> PyResult<()> {
+        let mode = mode.parse::<Mode>().map_err(PyValueError::new_err)?;
+        self.with(|s| s.set_mode(mode))
+    }
+
+    /// Moves the mock's clock forward (rotation and token expiry follow it).
+    fn advance(&self, seconds: f64) -> PyResult<()> {
+        let by = duration(seconds)?;
+        self.with(|s| s.advance(by))
+    }
+
+    /// The mock's clock in Unix seconds.
+    fn now(&self) -> PyResult<f64> {
+        self.with(|s| unix_seconds(s.now()))
+    }
+
+    /// Invalidates every metadata token issued so far.
+    fn expire_tokens(&self) -> PyResult<()> {
+        self.with(|s| s.expire_tokens())
+    }
+
+    /// Every credential handed out so far, as JSON (full secret values: it is a mock).
+    fn issued_json(&self) -> PyResult<String> {
+        self.with(|s| to_json(&s.issued()))?
+    }
+
+    /// The credential a GET would return now, as JSON.
+    fn current_json(&self) -> PyResult<String> {
+        self.with(|s| to_json(&s.current_credential()))?
+    }
+
+    /// Stops serving and closes the port. Idempotent.
+    fn stop(&self, py: Python<'_>) {
+        let running = self.running.lock().take();
+        if let Some(r) = running {
+            if r.pid == std::process::id() {
+                crate::gil::detach(py, || r.server.stop());
+            } else {
+                // Forked child: the server thread is the parent's; never join or drop it.
+                std::mem::forget(r);
+            }
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("MockServer(url={:?})", self.url)
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(r) = self.running.get_mut().take() {
+            if r.pid == std::process::id() {
+                r.server.stop();
+            } else {
+                std::mem::forget(r);
+            }
+        }
+    }
+}

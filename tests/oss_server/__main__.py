@@ -1,0 +1,38 @@
+"""``python -m tests.oss_server --metadata-url http://127.0.0.1:PORT [--port 0]``
+
+Prints ``http://127.0.0.1:PORT`` on its first line, then serves until SIGTERM/SIGINT.
+Other languages' tests (Go) can run it the same way."""
+
+import argparse
+import signal
+import sys
+import threading
+
+from .server import OssTestServer
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.oss_server", description=__doc__)
+    parser.add_argument("--metadata-url", required=True,
+                        help="the mock metadata service whose credentials are accepted")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
+    parser.add_argument("--key", action="append", default=[], metavar="ID:SECRET",
+                        help="a static access key accepted too (repeatable)")
+    args = parser.parse_args()
+    keys = dict(k.split(":", 1) for k in args.key)
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    server = OssTestServer(args.metadata_url, keys=keys, port=args.port)
+    print(server.url, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
