@@ -1,0 +1,33 @@
+# The Go package (go/) and its example (examples/go/). Included by the top-level Makefile.
+#
+#   make test-go    go vet, gofmt check, go test -race (against the mock metadata service and
+#                   the local OSS test server), and the example run end to end
+#   make bench-go   the warm Credentials call, cgo crossing included
+#
+# Links libecscred statically through pkg-config from a private install of this tree.
+
+GO ?= go
+GO_PREFIX = $(abspath $(TARGET_DIR))/go-prefix
+GO_ENV = PKG_CONFIG_PATH=$(GO_PREFIX)/lib/pkgconfig CGO_ENABLED=1 \
+	ECSCRED_BIN=$(abspath $(TARGET_DIR))/release/ecscred
+
+TEST_TARGETS += test-go
+BENCH_TARGETS += bench-go
+
+.PHONY: go-prefix test-go bench-go
+
+go-prefix: build
+	$(MAKE) install PREFIX=$(GO_PREFIX)
+
+test-go: go-prefix
+	@unformatted=$$(gofmt -l go examples/go); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	cd go && $(GO_ENV) $(GO) vet ./...
+	cd go && $(GO_ENV) $(GO) test -race -count=1 ./...
+	cd examples/go && $(GO_ENV) $(GO) vet ./... && $(GO_ENV) $(GO) build -o $(abspath $(TARGET_DIR))/ecscred-go-example .
+	@if ldd $(abspath $(TARGET_DIR))/ecscred-go-example | grep -q libecscred; then \
+	  echo "examples/go links libecscred.so dynamically; expected the static library"; exit 1; fi
+	$(GO_ENV) tests/go_example.sh $(abspath $(TARGET_DIR))/ecscred-go-example
+
+bench-go: go-prefix
+	cd go && $(GO_ENV) $(GO) test -run '^$$' -bench . -benchmem -count 5 .

@@ -1,0 +1,117 @@
+package ecscred_test
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	ecscred "github.com/ecscred/ecscred/go"
+	"github.com/ecscred/ecscred/go/aliyunoss"
+	"github.com/ecscred/ecscred/go/ossv2"
+
+	oss2 "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+)
+
+// startOSS runs the repository's local OSS test server (tests/oss_server), which checks
+// signatures against the credentials the mock metadata service issued.
+func startOSS(t *testing.T, metadataURL string) string {
+	t.Helper()
+	repo, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	python := os.Getenv("PYTHON")
+	if python == "" {
+		python = "python3"
+	}
+	cmd := exec.Command(python, "-m", "tests.oss_server", "--metadata-url", metadataURL)
+	cmd.Dir = repo
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("the OSS test server did not print its URL: %v", err)
+	}
+	return strings.TrimSpace(line)
+}
+
+var tutorialObjects = []string{"ramroletest.txt", "test.sh"}
+
+func TestAliyunOSSSDKListsTheBucket(t *testing.T) {
+	m := startMock(t)
+	ossURL := startOSS(t, m.URL)
+	p := newProvider(t, ecscred.WithEndpoint(m.URL))
+	client, err := oss.New(ossURL, "", "", oss.SetCredentialsProvider(aliyunoss.New(p)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket, err := client.Bucket("ramroletest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	result, err := bucket.ListObjects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range result.Objects {
+		keys = append(keys, o.Key)
+	}
+	if strings.Join(keys, ",") != strings.Join(tutorialObjects, ",") {
+		t.Fatalf("listed %v, want %v", keys, tutorialObjects)
+	}
+}
+
+func TestAliyunOSSSDKSeesTheFailure(t *testing.T) {
+	p := newProvider(t, ecscred.WithEndpoint(closedPort(t)))
+	if _, err := aliyunoss.New(p).GetCredentialsE(); err == nil {
+		t.Fatal("no error from an unreachable metadata service")
+	}
+	if c := aliyunoss.New(p).GetCredentials(); c.GetAccessKeyID() != "" {
+		t.Fatal("credentials without a metadata service")
+	}
+}
+
+func TestOSSv2SDKListsTheBucket(t *testing.T) {
+	m := startMock(t)
+	ossURL := startOSS(t, m.URL)
+	p := newProvider(t, ecscred.WithEndpoint(m.URL))
+	cfg := oss2.LoadDefaultConfig().
+		WithCredentialsProvider(ossv2.New(p)).
+		WithRegion("cn-hangzhou").
+		WithEndpoint(ossURL).
+		WithUsePathStyle(true)
+	client := oss2.NewClient(cfg)
+	result, err := client.ListObjectsV2(context.Background(), &oss2.ListObjectsV2Request{
+		Bucket: oss2.Ptr("ramroletest"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range result.Contents {
+		keys = append(keys, oss2.ToString(o.Key))
+	}
+	if strings.Join(keys, ",") != strings.Join(tutorialObjects, ",") {
+		t.Fatalf("listed %v, want %v", keys, tutorialObjects)
+	}
+	got, err := ossv2.New(p).GetCredentials(context.Background())
+	if err != nil || got.Expires == nil || got.Expired() {
+		t.Fatalf("credentials %v, %v", got.AccessKeyID, err)
+	}
+}

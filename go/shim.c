@@ -1,0 +1,32 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "shim.h"
+
+static char *last_message(void) {
+    return strdup(ecscred_last_error_message());
+}
+
+ecscred_go_new_result ecscred_go_provider_new(const ecscred_options *options) {
+    ecscred_go_new_result r = {0};
+    r.status = ecscred_provider_new(options, &r.provider);
+    if (r.status != ECSCRED_OK) {
+        r.message = last_message();
+    }
+    return r;
+}
+
+ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *role) {
+    ecscred_go_result r = {0};
+    r.status = provider != NULL ? ecscred_provider_get_credential(provider, &r.credential)
+                                : ecscred_get_credential(role, &r.credential);
+    if (r.status != ECSCRED_OK) {
+        r.message = last_message();
+        return r;
+    }
+    r.access_key_id = ecscred_credential_access_key_id(r.credential);
+    r.access_key_secret = ecscred_credential_access_key_secret(r.credential);
+    r.security_token = ecscred_credential_security_token(r.credential);
+    r.expiration = ecscred_credential_expiration(r.credential);
+    return r;
+}

@@ -1,0 +1,33 @@
+/* One C call per Go call, with no Go memory passed in: libecscred's last-error message
+ * is per OS thread, and a goroutine may move to another thread between two cgo calls,
+ * so the message is copied out (malloc'd, freed by Go) in the call that failed. */
+#ifndef ECSCRED_GO_SHIM_H
+#define ECSCRED_GO_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <ecscred.h>
+
+typedef struct ecscred_go_result {
+    ecscred_status status;
+    /* On success: the handle (owned by the caller) and its fields, borrowed from it. */
+    ecscred_credential *credential;
+    const char *access_key_id;
+    const char *access_key_secret;
+    const char *security_token;
+    int64_t expiration;
+    /* On failure: the message, malloc'd (free it), or NULL if out of memory. */
+    char *message;
+} ecscred_go_result;
+
+typedef struct ecscred_go_new_result {
+    ecscred_status status;
+    ecscred_provider *provider;
+    char *message;
+} ecscred_go_new_result;
+
+ecscred_go_new_result ecscred_go_provider_new(const ecscred_options *options);
+/* provider NULL: the process-wide provider for role (NULL: from the environment). */
+ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *role);
+
+#endif
