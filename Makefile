@@ -20,6 +20,9 @@ build:
 -include python/python.mk
 -include go/go.mk
 include fuzz/fuzz.mk
+-include tests/faults/faults.mk
+# Last: it may replace BENCH_TARGETS with the report that runs them all.
+-include bench/bench.mk
 
 demo: build
 	scripts/demo.sh
