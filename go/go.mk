@@ -1,7 +1,8 @@
 # The Go package (go/) and its example (examples/go/). Included by the top-level Makefile.
 #
 #   make test-go    go vet, gofmt check, go test -race (against the mock metadata service and
-#                   the local OSS test server), and the example run end to end
+#                   the local OSS test server), the leak test without -race, and the
+#                   example run end to end
 #   make bench-go   the warm Credentials call, cgo crossing included
 #
 # Links libecscred statically through pkg-config from a private install of this tree.
@@ -24,6 +25,7 @@ test-go: go-prefix
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	cd go && $(GO_ENV) $(GO) vet ./...
 	cd go && $(GO_ENV) $(GO) test -race -count=1 ./...
+	cd go && $(GO_ENV) $(GO) test -count=1 -run '^TestCreateUseCloseDoesNotLeak$$' -v . | grep -E 'RSS|^(ok|FAIL|---)'
 	cd examples/go && $(GO_ENV) $(GO) vet ./... && $(GO_ENV) $(GO) build -o $(abspath $(TARGET_DIR))/ecscred-go-example .
 	@if ldd $(abspath $(TARGET_DIR))/ecscred-go-example | grep -q libecscred; then \
 	  echo "examples/go links libecscred.so dynamically; expected the static library"; exit 1; fi

@@ -1,0 +1,5 @@
+//go:build !race
+
+package ecscred_test
+
+const raceEnabled = false
