@@ -35,6 +35,15 @@ struct CachedToken {
     renew_at: SystemTime,
 }
 
+/// How one fetch authenticates its GETs.
+enum Auth {
+    /// Hardened mode: present this metadata token.
+    Token(MetadataTokenText),
+    /// Plain requests; why the token request failed (for the error if the instance turns
+    /// out to require a token after all).
+    Plain { token_failure: String },
+}
+
 /// One HTTP answer with its body read (at most [`MAX_BODY`] bytes). The body may hold
 /// secrets and is wiped when dropped.
 struct Reply {
@@ -110,32 +119,32 @@ impl MetadataClient {
 
     async fn fetch_untimed(&self) -> Result<Credential> {
         // Whether hardened mode works is decided once per fetch, not once per request.
-        let mut token = self.token().await?;
+        let mut auth = self.token().await?;
         if let Some(role) = &self.config.role {
-            return self.credential(role, &mut token).await;
+            return self.credential(role, &mut auth).await;
         }
-        let role = self.role(&mut token).await?;
-        match self.credential(&role, &mut token).await {
+        let role = self.role(&mut auth).await?;
+        match self.credential(&role, &mut auth).await {
             // The role attached to the instance may have changed: discover once more.
             Err(e) if e.kind() == ErrorKind::RoleNotFound => {
                 *self.discovered_role.lock() = None;
-                let again = self.role(&mut token).await?;
+                let again = self.role(&mut auth).await?;
                 if again == role {
                     return Err(e);
                 }
-                self.credential(&again, &mut token).await
+                self.credential(&again, &mut auth).await
             }
             other => other,
         }
     }
 
     /// The role attached to the instance, discovered once and remembered.
-    async fn role(&self, token: &mut Option<MetadataTokenText>) -> Result<String> {
+    async fn role(&self, auth: &mut Auth) -> Result<String> {
         if let Some(role) = self.discovered_role.lock().clone() {
             return Ok(role);
         }
         let url = format!("{}{CREDENTIALS_PATH}", self.config.endpoint);
-        let reply = self.get(&url, token).await?;
+        let reply = self.get(&url, auth).await?;
         let role = match reply.status {
             StatusCode::OK => wire::parse_role_listing(&reply.body).map_err(|e| {
                 let kind = if e == wire::WireError::NoRole {
@@ -155,20 +164,16 @@ impl MetadataClient {
                 )
                 .with_status(404))
             }
-            _ => return Err(unexpected("role discovery", &url, &reply)),
+            _ => return Err(unexpected("role discovery", "GET", &url, &reply)),
         };
         tracing::debug!(role = %role, "discovered the instance's RAM role");
         *self.discovered_role.lock() = Some(role.clone());
         Ok(role)
     }
 
-    async fn credential(
-        &self,
-        role: &str,
-        token: &mut Option<MetadataTokenText>,
-    ) -> Result<Credential> {
+    async fn credential(&self, role: &str, auth: &mut Auth) -> Result<Credential> {
         let url = format!("{}{CREDENTIALS_PATH}{role}", self.config.endpoint);
-        let reply = self.get(&url, token).await?;
+        let reply = self.get(&url, auth).await?;
         match reply.status {
             StatusCode::OK => {}
             StatusCode::NOT_FOUND => {
@@ -181,7 +186,7 @@ impl MetadataClient {
                 )
                 .with_status(404))
             }
-            _ => return Err(unexpected("credential request", &url, &reply)),
+            _ => return Err(unexpected("credential request", "GET", &url, &reply)),
         }
         let credential = wire::parse_credential(&reply.body)
             .map_err(|e| Error::new(ErrorKind::InvalidResponse, format!("GET {url}: {e}")))?;
@@ -208,28 +213,32 @@ impl MetadataClient {
     /// A GET with the metadata token when there is one. A 401 (token expired or revoked)
     /// drops the token, gets a new one (kept in `token` for the rest of the fetch) and
     /// tries once more.
-    async fn get(&self, url: &str, token: &mut Option<MetadataTokenText>) -> Result<Reply> {
+    async fn get(&self, url: &str, auth: &mut Auth) -> Result<Reply> {
         let mut renewed = false;
         loop {
-            let reply = self.send(Method::GET, url, token.as_ref()).await?;
-            match reply.status {
-                StatusCode::UNAUTHORIZED if token.is_some() && !renewed => {
+            let token = match &*auth {
+                Auth::Token(token) => Some(token),
+                Auth::Plain { .. } => None,
+            };
+            let reply = self.send(Method::GET, url, token).await?;
+            match (reply.status, &*auth) {
+                (StatusCode::UNAUTHORIZED, Auth::Token(_)) if !renewed => {
                     tracing::debug!("metadata token rejected (401); getting a new one");
                     *self.token.lock() = None;
-                    *token = self.token().await?;
+                    *auth = self.token().await?;
                     renewed = true;
                 }
-                StatusCode::FORBIDDEN if token.is_none() => {
+                (StatusCode::FORBIDDEN, Auth::Plain { token_failure }) => {
                     return Err(Error::new(
                         ErrorKind::HardenedMode,
                         format!(
                             "GET {url} answered 403: this instance requires hardened mode \
-                             (a metadata token), but {TOKEN_PATH} gave none"
+                             (a metadata token), and the token request failed: {token_failure}"
                         ),
                     )
                     .with_status(403))
                 }
-                status if status.is_redirection() => {
+                (status, _) if status.is_redirection() => {
                     return Err(Error::new(
                         ErrorKind::InvalidResponse,
                         format!(
@@ -243,33 +252,29 @@ impl MetadataClient {
         }
     }
 
-    /// The metadata token to present, or `None` to send plain requests (hardened mode
-    /// unavailable and plain requests allowed).
-    async fn token(&self) -> Result<Option<MetadataTokenText>> {
+    /// How this fetch authenticates: with a metadata token, or with plain requests when
+    /// hardened mode is unavailable and plain requests are allowed.
+    async fn token(&self) -> Result<Auth> {
         let now = self.clock.now();
         if let Some(cached) = self.token.lock().as_ref().filter(|t| now < t.renew_at) {
-            return Ok(Some(cached.value.clone()));
+            return Ok(Auth::Token(cached.value.clone()));
         }
         let url = format!("{}{TOKEN_PATH}", self.config.endpoint);
         let ttl = self.config.token_ttl;
         let unavailable = match self.put_token(&url, ttl).await {
-            Ok(reply) if reply.status == StatusCode::OK => {
-                let value = wire::parse_token(&reply.body).map_err(|e| {
-                    Error::new(ErrorKind::InvalidResponse, format!("PUT {url}: {e}"))
-                })?;
-                // Renew a little before the service would reject it.
-                let margin = (ttl / 10).min(Duration::from_secs(60));
-                *self.token.lock() = Some(CachedToken {
-                    value: value.clone(),
-                    renew_at: now + ttl - margin,
-                });
-                return Ok(Some(value));
-            }
-            Ok(reply) => Error::new(
-                ErrorKind::HttpStatus,
-                format!("PUT {url} answered {}", reply.status),
-            )
-            .with_status(reply.status.as_u16()),
+            Ok(reply) if reply.status == StatusCode::OK => match wire::parse_token(&reply.body) {
+                Ok(value) => {
+                    // Renew a little before the service would reject it.
+                    let margin = (ttl / 10).min(Duration::from_secs(60));
+                    *self.token.lock() = Some(CachedToken {
+                        value: value.clone(),
+                        renew_at: now + ttl - margin,
+                    });
+                    return Ok(Auth::Token(value));
+                }
+                Err(e) => Error::new(ErrorKind::InvalidResponse, format!("PUT {url}: {e}")),
+            },
+            Ok(reply) => unexpected("token request", "PUT", &url, &reply),
             // Nothing listens there: a plain GET to the same host cannot do better.
             Err(SendError::Connect(e)) => return Err(e),
             Err(other) => other.into_error(),
@@ -288,7 +293,9 @@ impl MetadataClient {
             return Err(err);
         }
         tracing::debug!(reason = %unavailable, "hardened mode unavailable; using plain requests");
-        Ok(None)
+        Ok(Auth::Plain {
+            token_failure: unavailable.to_string(),
+        })
     }
 
     async fn put_token(&self, url: &str, ttl: Duration) -> std::result::Result<Reply, SendError> {
@@ -407,14 +414,14 @@ impl MetadataClient {
     }
 }
 
-fn unexpected(what: &str, url: &str, reply: &Reply) -> Error {
+fn unexpected(what: &str, method: &str, url: &str, reply: &Reply) -> Error {
     let status = reply.status;
     let kind = if status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED {
         ErrorKind::HardenedMode
     } else {
         ErrorKind::HttpStatus
     };
-    let mut message = format!("{what}: GET {url} answered {status}");
+    let mut message = format!("{what}: {method} {url} answered {status}");
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
         message.push_str(&format!(" after {MAX_ATTEMPTS} attempts"));
     }

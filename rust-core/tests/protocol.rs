@@ -78,7 +78,41 @@ fn hardened_instance_whose_token_path_fails_reports_hardened_mode() {
         .credential()
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::HardenedMode);
-    assert!(err.to_string().contains("403"), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("403"), "{msg}");
+    assert!(msg.contains("token request failed"), "{msg}");
+    assert!(
+        msg.contains("/latest/api/token answered 404"),
+        "the real cause: {msg}"
+    );
+}
+
+#[test]
+fn an_unusable_token_falls_back_to_plain_requests() {
+    let f = Fixture::default();
+    // 200 with a body that is not a token ("200 - OK" has spaces).
+    f.mock
+        .inject(Fault::new(FaultKind::Status(200)).on(Target::Token));
+    let c = f.provider().credential().unwrap();
+    assert_eq!(c.access_key_id(), f.mock.current_credential().access_key_id);
+}
+
+#[test]
+fn token_path_server_errors_are_retried_and_reported_with_v1_disabled() {
+    let f = fixture_in(Mode::Hardened);
+    f.mock
+        .inject(Fault::new(FaultKind::Status(500)).on(Target::Token));
+    let err = f
+        .builder()
+        .disable_imds_v1(true)
+        .build()
+        .unwrap()
+        .credential()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::HardenedMode);
+    assert_eq!(err.http_status(), Some(500));
+    assert!(err.to_string().contains("after 3 attempts"), "{err}");
+    assert_eq!(f.mock.counters().token_puts, 3);
 }
 
 #[test]
