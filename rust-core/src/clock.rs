@@ -1,7 +1,13 @@
 //! Wall-clock time, injectable so that timing logic is tested without sleeping.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::watch;
+
+/// A future that completes at a moment of a [`Clock`].
+pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A source of wall-clock time (UTC). Credential expirations are wall-clock instants, so
 /// refresh decisions use this clock; network timeouts use the runtime's monotonic time.
@@ -16,6 +22,13 @@ pub trait Clock: Send + Sync + 'static {
     /// margin for that before expiry.
     fn now_unix_millis(&self) -> u64 {
         unix_millis(self.now())
+    }
+
+    /// Completes once this clock reaches `deadline`. Runs on the refresh thread's Tokio
+    /// runtime. The default sleeps in real time for the span from `now()` to `deadline`.
+    fn sleep_until(&self, deadline: SystemTime) -> Sleep {
+        let span = deadline.duration_since(self.now()).unwrap_or_default();
+        Box::pin(tokio::time::sleep(span))
     }
 }
 
@@ -47,35 +60,51 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that moves only when told to: for tests of refresh timing.
+/// A clock that moves only when told to: for tests of refresh timing. Its
+/// [`sleep_until`](Clock::sleep_until) completes when [`advance`](ManualClock::advance)
+/// or [`set`](ManualClock::set) moves it to or past the deadline.
 #[derive(Debug)]
 pub struct ManualClock {
-    unix_nanos: AtomicU64,
+    /// Nanoseconds since the Unix epoch; sleepers watch it.
+    unix_nanos: watch::Sender<u64>,
 }
 
 impl ManualClock {
     /// A clock standing at `start`.
     pub fn new(start: SystemTime) -> ManualClock {
         ManualClock {
-            unix_nanos: AtomicU64::new(to_nanos(start)),
+            unix_nanos: watch::Sender::new(to_nanos(start)),
         }
     }
 
     /// Moves the clock forward by `by`.
     pub fn advance(&self, by: Duration) {
         self.unix_nanos
-            .fetch_add(by.as_nanos() as u64, Ordering::SeqCst);
+            .send_modify(|t| *t = t.saturating_add(by.as_nanos() as u64));
     }
 
     /// Sets the clock to `to`.
     pub fn set(&self, to: SystemTime) {
-        self.unix_nanos.store(to_nanos(to), Ordering::SeqCst);
+        self.unix_nanos.send_replace(to_nanos(to));
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_nanos(self.unix_nanos.load(Ordering::SeqCst))
+        UNIX_EPOCH + Duration::from_nanos(*self.unix_nanos.borrow())
+    }
+
+    fn sleep_until(&self, deadline: SystemTime) -> Sleep {
+        let mut time = self.unix_nanos.subscribe();
+        let deadline = to_nanos(deadline);
+        Box::pin(async move {
+            // Ends when the clock reaches the deadline, or when the clock is dropped.
+            while *time.borrow_and_update() < deadline {
+                if time.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
     }
 }
 

@@ -41,5 +41,5 @@ pub use config::{
 };
 pub use credential::{Credential, InvalidField};
 pub use error::{Error, ErrorKind, Result};
-pub use provider::Provider;
+pub use provider::{Provider, RefreshStatus};
 pub use shared::{get_credential, shared_provider};

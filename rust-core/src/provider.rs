@@ -2,8 +2,10 @@
 //!
 //! - The warm path is a lock-free pointer load, a clock read and a reference-count
 //!   increment. It never blocks and never touches the network.
-//! - In the refresh window the first caller starts one background fetch and returns the
-//!   cached credential; later callers return it too. Only in the short mandatory window
+//! - From the refresh point a timer on the refresh thread (or the first caller, whichever
+//!   comes first) starts one background fetch; callers keep getting the cached credential.
+//!   Failed refreshes are retried the same way while the credential lasts, so an idle
+//!   process stays fresh too. Only in the short mandatory window
 //!   just before expiry do callers wait for the fetch in flight (bounded by the fetch
 //!   timeout), and if it fails they still get the cached credential while it is valid.
 //! - Without a valid credential, callers wait for one shared fetch. After a failure,
@@ -27,6 +29,22 @@ use crate::imds::MetadataClient;
 use crate::schedule::{self, Plan};
 use crate::{fork, worker};
 
+/// A snapshot of a provider's refreshing, from [`Provider::refresh_status`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RefreshStatus {
+    /// A fetch is under way.
+    pub in_flight: bool,
+    /// Fetches in a row that failed or returned the credential already cached.
+    pub consecutive_failures: u32,
+    /// Why the last fetch failed, until one succeeds.
+    pub last_error: Option<Error>,
+    /// When the next attempt is allowed, while backing off.
+    pub next_attempt_at: Option<SystemTime>,
+    /// When the cached credential expires (`None`: nothing cached yet).
+    pub expiration: Option<SystemTime>,
+}
+
 /// Gets, caches and refreshes the credential of one RAM role.
 ///
 /// Cheap to clone (clones share the cache); `Send + Sync`. Build one per role and keep it:
@@ -44,6 +62,8 @@ struct Inner {
     /// state: a refresh is in flight, or the next attempt is not due yet.
     hold_until_ms: AtomicU64,
     generation: ArcSwap<Generation>,
+    /// Identifies the latest wake-up scheduled; earlier ones do nothing when they fire.
+    wake_epoch: AtomicU64,
 }
 
 struct Cached {
@@ -91,6 +111,7 @@ impl Provider {
                 cache: ArcSwapOption::empty(),
                 hold_until_ms: AtomicU64::new(0),
                 generation: ArcSwap::from_pointee(Generation::new(fork::generation())),
+                wake_epoch: AtomicU64::new(0),
             }),
         }
     }
@@ -119,6 +140,20 @@ impl Provider {
             || (now < cached.hot_until_ms
                 && now < self.inner.hold_until_ms.load(Ordering::Acquire));
         warm.then(|| Arc::clone(&cached.credential))
+    }
+
+    /// How refreshing is going, for health checks and diagnostics. Takes a short lock;
+    /// never blocks on the network.
+    pub fn refresh_status(&self) -> RefreshStatus {
+        let generation = self.inner.current_generation();
+        let state = generation.refresh.lock();
+        RefreshStatus {
+            in_flight: state.in_flight.is_some(),
+            consecutive_failures: state.failures,
+            last_error: state.last_error.clone(),
+            next_attempt_at: state.next_attempt_at,
+            expiration: self.inner.cache.load().as_ref().map(|c| c.plan.expires_at),
+        }
     }
 
     /// The metadata service this provider talks to.
@@ -282,7 +317,7 @@ impl Inner {
     }
 
     /// Records the outcome of a fetch, then wakes its waiters.
-    fn finish(&self, generation: &Generation, slot: &Slot, result: Result<Credential>) {
+    fn finish(self: &Arc<Self>, generation: &Generation, slot: &Slot, result: Result<Credential>) {
         let now = self.clock.now();
         let mut state = generation.refresh.lock();
         state.in_flight = None;
@@ -343,8 +378,60 @@ impl Inner {
         };
         let cached = self.cache.load_full();
         self.update_hold(&state, cached.as_deref());
+        // Keep a valid credential fresh even if nobody calls: wake at the next refresh or
+        // retry, while the credential lasts.
+        if let Some(c) = cached.as_ref().filter(|c| now < c.plan.expires_at) {
+            let at = state.next_attempt_at.unwrap_or(c.plan.refresh_at);
+            if at < c.plan.expires_at {
+                self.schedule_wake(at);
+            }
+        }
         drop(state);
         slot.fill(delivered);
+    }
+
+    /// Wakes on the refresh thread at `at` (on the provider's clock) to do what a call
+    /// would do then; supersedes the wake-ups scheduled before. Holds the provider weakly:
+    /// a dropped provider is not kept alive by its timer.
+    fn schedule_wake(self: &Arc<Self>, at: SystemTime) {
+        let epoch = self.wake_epoch.fetch_add(1, Ordering::AcqRel) + 1;
+        let sleep = self.clock.sleep_until(at);
+        let provider = Arc::downgrade(self);
+        let spawned = worker::spawn(async move {
+            sleep.await;
+            if let Some(inner) = provider.upgrade() {
+                if inner.wake_epoch.load(Ordering::Acquire) == epoch {
+                    inner.wake();
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::debug!("no background refresh scheduled: {e}");
+        }
+    }
+
+    /// A timer's turn: starts the refresh or retry that is due, if the cached credential
+    /// is still valid and nothing is in flight (whose completion schedules the next).
+    fn wake(self: &Arc<Self>) {
+        let generation = self.current_generation();
+        let mut state = generation.refresh.lock();
+        let now = self.clock.now();
+        let cached = self.cache.load_full();
+        let Some(c) = cached.as_ref().filter(|c| now < c.plan.expires_at) else {
+            return; // nothing to keep fresh: the next call fetches
+        };
+        if state.in_flight.is_some() {
+            return;
+        }
+        let due = state.next_attempt_at.unwrap_or(c.plan.refresh_at);
+        if now < due {
+            self.schedule_wake(due);
+            return;
+        }
+        match self.start_fetch(&generation, &mut state) {
+            Ok(_) => self.update_hold(&state, Some(c)),
+            Err(e) => tracing::warn!("could not start a credential refresh: {e}"),
+        }
     }
 
     /// Lets warm-path callers skip the refresh state until something is due: the mandatory

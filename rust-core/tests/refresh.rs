@@ -211,7 +211,11 @@ fn failed_refresh_attempts_are_spaced_by_backoff() {
     f.advance_to_before(old.expiration(), 3.0);
     let gets = || f.mock.counters().credential_gets;
     p.credential().unwrap();
-    eventually("first refresh attempt done", || gets() == 4);
+    eventually("first refresh attempt recorded", || {
+        let status = p.refresh_status();
+        !status.in_flight && status.consecutive_failures == 1
+    });
+    assert_eq!(gets(), 4);
     // Calls within the first backoff (at least 0.5 s) start nothing new.
     f.advance(Duration::from_millis(400));
     for _ in 0..100 {
@@ -251,4 +255,66 @@ fn cached_credential_answers_only_when_the_call_would_do_nothing_else() {
         p.cached_credential()
             .is_some_and(|n| n.access_key_id() != c.access_key_id())
     });
+}
+
+#[test]
+fn an_idle_provider_refreshes_on_its_own() {
+    let f = short_lived();
+    let p = f.provider();
+    let old = p.credential().unwrap();
+    // Nobody calls from here on.
+    f.advance_to_before(old.expiration(), 3.0);
+    eventually("the timer refreshes", || {
+        p.cached_credential()
+            .is_some_and(|c| c.access_key_id() != old.access_key_id())
+    });
+    assert_eq!(f.mock.counters().credential_gets, 2);
+    let new = p.credential().unwrap();
+    assert_eq!(
+        new.access_key_id(),
+        f.mock.current_credential().access_key_id
+    );
+    assert_eq!(
+        f.mock.counters().credential_gets,
+        2,
+        "the call found it warm"
+    );
+}
+
+#[test]
+fn an_idle_provider_retries_failed_refreshes_on_the_backoff_schedule() {
+    // 120 s credentials: the refresh starts 10 s to 6.7 s before expiry.
+    let f = Fixture::new(
+        MockConfig::default()
+            .with_lifetime(Duration::from_secs(120))
+            .with_rotate_before(Duration::from_secs(10)),
+    );
+    let p = f.provider();
+    let old = p.credential().unwrap();
+    f.mock
+        .inject(Fault::new(FaultKind::Status(500)).on(Target::Credential));
+    let gets = || f.mock.counters().credential_gets;
+    // Waits until `n` attempts have failed and been recorded (the backoff counts from then).
+    let failed = |n: u32| {
+        let status = p.refresh_status();
+        !status.in_flight && status.consecutive_failures == n
+    };
+    f.advance_to_before(old.expiration(), 6.5);
+    eventually("the timer's first attempt", || failed(1));
+    assert_eq!(gets(), 4);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(gets(), 4, "no retry before the backoff ends");
+    f.advance(Duration::from_millis(1_100)); // past the first backoff (at most 1 s)
+    eventually("the timer retries", || failed(2));
+    assert_eq!(gets(), 7);
+    let status = p.refresh_status();
+    assert_eq!(status.last_error.unwrap().http_status(), Some(500));
+    assert!(status.next_attempt_at.is_some());
+    f.mock.clear_faults();
+    f.advance(Duration::from_millis(2_100)); // past the second backoff (at most 2 s)
+    eventually("the timer recovers", || {
+        p.cached_credential()
+            .is_some_and(|c| c.access_key_id() != old.access_key_id())
+    });
+    assert_eq!(gets(), 8);
 }
