@@ -406,6 +406,15 @@ const char *ecscred_last_error_message(void);
 size_t ecscred_last_error_copy(char *buf, size_t buf_len);
 
 /**
+ * The HTTP status the metadata service answered in the last failed ecscred call on the
+ * calling thread, when that answer was the cause (e.g. 500, 404, 403); 0 when the last
+ * failure had no HTTP status (a timeout, a refused connection, a bad argument) or no
+ * call on this thread has failed. Same lifetime rules as `ecscred_last_error_message`:
+ * successful calls do not clear it. Thread-safe: each thread has its own.
+ */
+uint16_t ecscred_last_error_http_status(void);
+
+/**
  * Routes ecscred's log messages up to `max_level` to `callback` (NULL, or
  * `ECSCRED_LOG_OFF`: no more messages). Without a callback ecscred logs nothing. Only
  * ecscred's own messages are delivered, not those of the HTTP libraries it uses.

@@ -11,6 +11,8 @@ use crate::status::ecscred_status;
 pub(crate) struct Failure {
     pub(crate) status: ecscred_status,
     pub(crate) message: String,
+    /// The metadata service's HTTP status behind the failure, if any.
+    pub(crate) http_status: Option<u16>,
 }
 
 impl Failure {
@@ -18,6 +20,7 @@ impl Failure {
         Failure {
             status,
             message: message.into(),
+            http_status: None,
         }
     }
 
@@ -33,7 +36,10 @@ impl Failure {
 impl From<ecscred_core::Error> for Failure {
     fn from(err: ecscred_core::Error) -> Failure {
         // The engine's message names endpoint, status or timeout, never a secret.
-        Failure::new(ecscred_status::from_kind(err.kind()), err.message())
+        Failure {
+            http_status: err.http_status(),
+            ..Failure::new(ecscred_status::from_kind(err.kind()), err.message())
+        }
     }
 }
 
@@ -55,7 +61,7 @@ pub(crate) fn boundary(
 #[cold]
 #[inline(never)]
 fn fail(failure: Failure) -> ecscred_status {
-    last_error::set(&failure.message);
+    last_error::set(&failure.message, failure.http_status);
     failure.status
 }
 
@@ -64,9 +70,12 @@ fn fail(failure: Failure) -> ecscred_status {
 #[cold]
 #[inline(never)]
 pub(crate) fn panicked(function: &str) -> ecscred_status {
-    last_error::set(&format!(
-        "{function}: ecscred panicked (a bug; the panic message is on stderr); please report it"
-    ));
+    last_error::set(
+        &format!(
+            "{function}: ecscred panicked (a bug; the panic message is on stderr); please report it"
+        ),
+        None,
+    );
     ecscred_status::ECSCRED_PANIC
 }
 

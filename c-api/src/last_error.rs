@@ -7,18 +7,29 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
 
-thread_local! {
-    static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
+/// The last failure on a thread: its message and the HTTP status behind it (0: none).
+struct LastError {
+    message: CString,
+    http_status: u16,
 }
 
-/// Records `message` as this thread's last failure.
-pub(crate) fn set(message: &str) {
+thread_local! {
+    static LAST_ERROR: RefCell<Option<LastError>> = const { RefCell::new(None) };
+}
+
+/// Records `message` (and the HTTP status behind it, if any) as this thread's last
+/// failure.
+pub(crate) fn set(message: &str, http_status: Option<u16>) {
     // An interior NUL would cut the message short in C: show it as a space instead.
-    let text = CString::new(message.replace('\0', " ")).unwrap_or_default();
+    let message = CString::new(message.replace('\0', " ")).unwrap_or_default();
+    let last = LastError {
+        message,
+        http_status: http_status.unwrap_or(0),
+    };
     // Fails only while the thread is being torn down: the message is then of no use.
     let _ = LAST_ERROR.try_with(|slot| {
         if let Ok(mut slot) = slot.try_borrow_mut() {
-            *slot = Some(text);
+            *slot = Some(last);
         }
     });
 }
@@ -30,7 +41,7 @@ fn last_ptr() -> *const c_char {
         .try_with(|slot| {
             slot.try_borrow()
                 .ok()
-                .and_then(|s| s.as_ref().map(|m| m.as_ptr()))
+                .and_then(|s| s.as_ref().map(|last| last.message.as_ptr()))
         })
         .ok()
         .flatten()
@@ -84,6 +95,27 @@ pub unsafe extern "C" fn ecscred_last_error_copy(buf: *mut c_char, buf_len: usiz
     .unwrap_or(0)
 }
 
+/// The HTTP status the metadata service answered in the last failed ecscred call on the
+/// calling thread, when that answer was the cause (e.g. 500, 404, 403); 0 when the last
+/// failure had no HTTP status (a timeout, a refused connection, a bad argument) or no
+/// call on this thread has failed. Same lifetime rules as `ecscred_last_error_message`:
+/// successful calls do not clear it. Thread-safe: each thread has its own.
+#[no_mangle]
+pub extern "C" fn ecscred_last_error_http_status() -> u16 {
+    std::panic::catch_unwind(|| {
+        LAST_ERROR
+            .try_with(|slot| {
+                slot.try_borrow()
+                    .ok()
+                    .and_then(|s| s.as_ref().map(|last| last.http_status))
+            })
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+    })
+    .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,10 +132,12 @@ mod tests {
     fn per_thread_and_replaced_by_the_next_failure() {
         std::thread::spawn(|| {
             assert_eq!(last(), "");
-            set("first");
+            set("first", Some(500));
             assert_eq!(last(), "first");
-            set("second\0part");
+            assert_eq!(ecscred_last_error_http_status(), 500);
+            set("second\0part", None);
             assert_eq!(last(), "second part");
+            assert_eq!(ecscred_last_error_http_status(), 0);
         })
         .join()
         .unwrap();
@@ -115,7 +149,7 @@ mod tests {
     #[test]
     fn copy_truncates_like_snprintf() {
         std::thread::spawn(|| {
-            set("0123456789");
+            set("0123456789", None);
             let mut buf = [b'x' as c_char; 6];
             // SAFETY: buf has 6 bytes.
             let n = unsafe { ecscred_last_error_copy(buf.as_mut_ptr(), buf.len()) };

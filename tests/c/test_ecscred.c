@@ -231,6 +231,7 @@ static void test_unreachable(void) {
     s = fetch_status(&opts, message, sizeof message);
     CHECK(s == ECSCRED_UNREACHABLE, "%s: %s", ecscred_status_str(s), message);
     CHECK_CONTAINS(message, endpoint_of_port(port));
+    CHECK(ecscred_last_error_http_status() == 0, "an unreachable service has no HTTP status");
 }
 
 static void test_http_500(void) {
@@ -244,6 +245,8 @@ static void test_http_500(void) {
     CHECK(s == ECSCRED_HTTP_STATUS, "%s: %s", ecscred_status_str(s), message);
     CHECK_CONTAINS(message, "500");
     CHECK_CONTAINS(message, mock_url());
+    CHECK(ecscred_last_error_http_status() == 500, "last HTTP status %u, want 500",
+          (unsigned)ecscred_last_error_http_status());
     mock_reset();
 }
 
