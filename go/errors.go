@@ -62,6 +62,9 @@ func (k Kind) Error() string {
 type Error struct {
 	Kind    Kind
 	Message string
+	// HTTPStatus is the metadata service's answer when that was the cause (500, 404,
+	// 403, ...), 0 otherwise.
+	HTTPStatus int
 }
 
 func (e *Error) Error() string {
@@ -79,7 +82,7 @@ func (e *Error) Is(target error) bool {
 
 // newError maps a libecscred status to an error. Statuses of this package's own misuse
 // (NULL argument, panic) become ErrInternal: they are bugs here, not the caller's.
-func newError(status int, message string) error {
+func newError(status int, message string, httpStatus int) error {
 	kind := Kind(status)
 	switch {
 	case status >= 1 && status <= 9:
@@ -91,5 +94,5 @@ func newError(status int, message string) error {
 			message = fmt.Sprintf("libecscred status %d", status)
 		}
 	}
-	return &Error{Kind: kind, Message: message}
+	return &Error{Kind: kind, Message: message, HTTPStatus: httpStatus}
 }

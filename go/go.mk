@@ -26,6 +26,8 @@ test-go: go-prefix
 	cd go && $(GO_ENV) $(GO) vet ./...
 	cd go && $(GO_ENV) $(GO) test -race -count=1 ./...
 	cd go && $(GO_ENV) $(GO) test -count=1 -run '^TestCreateUseCloseDoesNotLeak$$' -v .
+	# go build does not notice a changed libecscred.a (golang/go#24355): never reuse the binary.
+	rm -f $(abspath $(TARGET_DIR))/ecscred-go-example
 	cd examples/go && $(GO_ENV) $(GO) vet ./... && $(GO_ENV) $(GO) build -o $(abspath $(TARGET_DIR))/ecscred-go-example .
 	@if ldd $(abspath $(TARGET_DIR))/ecscred-go-example | grep -q libecscred; then \
 	  echo "examples/go links libecscred.so dynamically; expected the static library"; exit 1; fi

@@ -134,7 +134,7 @@ func NewProvider(opts ...Option) (*Provider, error) {
 
 	r := C.ecscred_go_provider_new(&copts)
 	if r.status != C.ECSCRED_OK {
-		return nil, newError(int(r.status), takeMessage(r.message))
+		return nil, newError(int(r.status), takeMessage(r.message), 0)
 	}
 	p := &Provider{handle: r.provider}
 	runtime.SetFinalizer(p, (*Provider).Close)
@@ -216,7 +216,7 @@ func (p *Provider) get() (Credentials, error) {
 	r := C.ecscred_go_get(p.handle, p.role)
 	runtime.KeepAlive(p)
 	if r.status != C.ECSCRED_OK {
-		return Credentials{}, newError(int(r.status), takeMessage(r.message))
+		return Credentials{}, newError(int(r.status), takeMessage(r.message), int(r.http_status))
 	}
 	// Loaded after the call: the loaded snapshot's handle was alive at the load, as was
 	// cred, so equal pointers mean the same credential (see snapshot).

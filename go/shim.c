@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "shim.h"
+#include "_cgo_export.h"
 
 static char *last_message(void) {
     return strdup(ecscred_last_error_message());
@@ -22,6 +23,7 @@ ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *r
                                 : ecscred_get_credential(role, &r.credential);
     if (r.status != ECSCRED_OK) {
         r.message = last_message();
+        r.http_status = ecscred_last_error_http_status();
         return r;
     }
     r.access_key_id = ecscred_credential_access_key_id(r.credential);
@@ -29,4 +31,13 @@ ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *r
     r.security_token = ecscred_credential_security_token(r.credential);
     r.expiration = ecscred_credential_expiration(r.credential);
     return r;
+}
+
+static void go_log(void *userdata, ecscred_log_level level, const char *message) {
+    (void)userdata;
+    ecscredGoLog(level, (char *)message);
+}
+
+ecscred_status ecscred_go_set_log(uint32_t max_level) {
+    return ecscred_set_log_callback(max_level == ECSCRED_LOG_OFF ? NULL : go_log, NULL, max_level);
 }

@@ -16,8 +16,10 @@ typedef struct ecscred_go_result {
     const char *access_key_secret;
     const char *security_token;
     int64_t expiration;
-    /* On failure: the message, malloc'd (free it), or NULL if out of memory. */
+    /* On failure: the message, malloc'd (free it), or NULL if out of memory, and the
+     * metadata service's HTTP status behind it (0: none). */
     char *message;
+    uint16_t http_status;
 } ecscred_go_result;
 
 typedef struct ecscred_go_new_result {
@@ -29,5 +31,8 @@ typedef struct ecscred_go_new_result {
 ecscred_go_new_result ecscred_go_provider_new(const ecscred_options *options);
 /* provider NULL: the process-wide provider for role (NULL: from the environment). */
 ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *role);
+/* Routes libecscred's log messages up to max_level to the Go function ecscredGoLog
+ * (ECSCRED_LOG_OFF: stop). */
+ecscred_status ecscred_go_set_log(uint32_t max_level);
 
 #endif
