@@ -1,0 +1,42 @@
+# The fault matrix (tests/faults/, project issue 6): every fault of the mock metadata
+# service against every surface (Rust, C, Python, Go), checked against README.md's "How it
+# behaves", then a leak scan of everything the drivers printed. Writes RELIABILITY.md.
+# Included by the top-level Makefile.
+#
+#   make test-faults    builds the four drivers and runs tests/faults/matrix.py
+#
+# Drivers: the Rust crate tests/faults/driver-rs (workspace member), tests/faults/driver.c
+# against an install of libecscred in a private prefix, tests/faults/driver.py with the
+# venv's ecscred, tests/faults/driver-go linked like go/go.mk links the Go package. Logs of
+# every cell go to $(TARGET_DIR)/faults/logs/<fault>/<surface>/.
+
+TEST_TARGETS += test-faults
+
+FAULTS_DIR = $(abspath $(TARGET_DIR))/faults
+FAULTS_PREFIX = $(FAULTS_DIR)/prefix
+FAULTS_CFLAGS = -std=c11 -O2 -Wall -Wextra -Wpedantic -Werror
+
+.PHONY: test-faults faults-drivers faults-driver-rs faults-driver-c faults-driver-go
+
+faults-drivers: faults-driver-rs faults-driver-c faults-driver-go
+
+faults-driver-rs:
+	$(CARGO) build --release -p ecscred-faults-driver
+
+faults-driver-c: c-lib
+	rm -rf $(FAULTS_PREFIX)
+	$(MAKE) --no-print-directory install PREFIX=$(FAULTS_PREFIX) DESTDIR=
+	$(CC) $(FAULTS_CFLAGS) tests/faults/driver.c -I$(FAULTS_PREFIX)/include \
+	  -L$(FAULTS_PREFIX)/lib -lecscred -Wl,-rpath,$(FAULTS_PREFIX)/lib -o $(FAULTS_DIR)/driver-c
+
+faults-driver-go: go-prefix
+	@unformatted=$$(gofmt -l tests/faults/driver-go); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	cd tests/faults/driver-go && $(GO_ENV) $(GO) vet ./...
+	@# The Go build cache does not notice a changed libecscred.a (golang/go#24355): an
+	@# existing binary with the same Go inputs would not be relinked. Remove it first.
+	rm -f $(FAULTS_DIR)/driver-go
+	cd tests/faults/driver-go && $(GO_ENV) $(GO) build -o $(FAULTS_DIR)/driver-go .
+
+test-faults: build python-package faults-drivers
+	$(PY) tests/faults/matrix.py --target-dir $(abspath $(TARGET_DIR)) --python $(abspath $(PY))
