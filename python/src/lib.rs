@@ -21,6 +21,7 @@ use pyo3::prelude::*;
 fn _ecscred(m: &Bound<'_, PyModule>) -> PyResult<()> {
     gil::init(m.py())?;
     logging::install();
+    logging::refresh_threshold(m.py());
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<credentials::Credentials>()?;
     m.add_class::<provider::EcsRamRoleCredentialsProvider>()?;

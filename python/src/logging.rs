@@ -14,9 +14,16 @@
 //!
 //! Fork: the delivery thread and queue belong to the process that started them (checked by
 //! pid); a forked child starts its own on its first event.
+//!
+//! Threshold: events below the `ecscred` logger's effective level are dropped before they
+//! are queued, so the delivery thread is only started by an event someone wants (with
+//! Python's default WARNING level: the first failed refresh). The level is read with the
+//! GIL wherever the binding holds it anyway: at import, when a provider is built, and on
+//! every call that leaves the warm path. A level lowered later takes effect from the next
+//! of those.
 
 use std::fmt::{self, Write as _};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,6 +45,33 @@ const QUEUE: usize = 1024;
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(2);
 
 static SINK: ArcSwapOption<Sink> = ArcSwapOption::const_empty();
+
+/// The `ecscred` logger's effective level (a Python logging level), as last read.
+static THRESHOLD: AtomicU8 = AtomicU8::new(PY_WARNING);
+const PY_WARNING: u8 = 30;
+
+/// Re-reads the `ecscred` logger's effective level. Needs the GIL; cheap (one Python call).
+pub(crate) fn refresh_threshold(py: Python<'_>) {
+    let level = py
+        .import("logging")
+        .and_then(|logging| logging.call_method1("getLogger", ("ecscred",)))
+        .and_then(|logger| logger.call_method0("getEffectiveLevel"))
+        .and_then(|level| level.extract::<u8>());
+    if let Ok(level) = level {
+        THRESHOLD.store(level, Ordering::Relaxed);
+    }
+}
+
+/// The Python logging level of a tracing level.
+fn python_level(level: &Level) -> u8 {
+    match *level {
+        Level::ERROR => 40,
+        Level::WARN => PY_WARNING,
+        Level::INFO => 20,
+        Level::DEBUG => 10,
+        Level::TRACE => 5,
+    }
+}
 
 /// One formatted event.
 struct LogEvent {
@@ -77,14 +111,17 @@ fn wanted(metadata: &Metadata<'_>) -> bool {
 impl Subscriber for Forwarder {
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
         if wanted(metadata) {
-            Interest::always()
+            // Not `always`: that would skip `enabled`, where the level threshold is applied.
+            Interest::sometimes()
         } else {
             Interest::never()
         }
     }
 
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        wanted(metadata) && !gil::exiting()
+        wanted(metadata)
+            && !gil::exiting()
+            && python_level(metadata.level()) >= THRESHOLD.load(Ordering::Relaxed)
     }
 
     fn new_span(&self, _: &Attributes<'_>) -> Id {
@@ -227,13 +264,7 @@ fn deliver_loop(events: &Receiver<LogEvent>, lock: &Mutex<()>, delivered: &Atomi
 }
 
 fn emit(py: Python<'_>, event: LogEvent) -> PyResult<()> {
-    let level: u8 = match event.level {
-        Level::ERROR => 40,
-        Level::WARN => 30,
-        Level::INFO => 20,
-        Level::DEBUG => 10,
-        Level::TRACE => 5,
-    };
+    let level = python_level(&event.level);
     let logger = py
         .import("logging")?
         .call_method1("getLogger", ("ecscred",))?;
@@ -266,6 +297,7 @@ fn emit(py: Python<'_>, event: LogEvent) -> PyResult<()> {
 #[pyfunction]
 #[pyo3(signature = (timeout=5.0))]
 pub(crate) fn flush_logs(py: Python<'_>, timeout: f64) -> bool {
+    refresh_threshold(py);
     let Some(sink) = SINK.load_full().filter(|s| s.pid == std::process::id()) else {
         return true;
     };

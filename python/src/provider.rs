@@ -84,6 +84,7 @@ impl EcsRamRoleCredentialsProvider {
         token_ttl: Option<f64>,
         clock: Option<PyRef<'_, ManualClock>>,
     ) -> PyResult<Self> {
+        crate::logging::refresh_threshold(py);
         let mut builder = Provider::builder();
         if let Some(role) = role_name {
             builder = builder.role_name(role);
@@ -130,7 +131,10 @@ impl EcsRamRoleCredentialsProvider {
         // more than the whole call). Anything else may wait on the network: release it.
         let credential = match inner.cached_credential() {
             Some(credential) => credential,
-            None => gil::detach(py, || inner.credential()).map_err(|e| to_py_err(py, &e))?,
+            None => {
+                crate::logging::refresh_threshold(py);
+                gil::detach(py, || inner.credential()).map_err(|e| to_py_err(py, &e))?
+            }
         };
         if let Some(last) = self.last.load().as_ref() {
             if Arc::ptr_eq(&last.credential, &credential) {
