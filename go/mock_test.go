@@ -40,6 +40,13 @@ func ecscredBin(t testing.TB) string {
 func startMock(t testing.TB, args ...string) *mock {
 	t.Helper()
 	cmd := exec.Command(ecscredBin(t), append([]string{"mock-metadata", "--port", "0"}, args...)...)
+	return &mock{t: t, URL: startServer(t, cmd)}
+}
+
+// startServer runs a test server that prints its URL as its first line and serves until
+// killed; it is killed when the test ends.
+func startServer(t testing.TB, cmd *exec.Cmd) string {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -54,9 +61,9 @@ func startMock(t testing.TB, args ...string) *mock {
 	})
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
-		t.Fatalf("mock did not print its URL: %v", err)
+		t.Fatalf("%s did not print its URL: %v", cmd.Path, err)
 	}
-	return &mock{t: t, URL: strings.TrimSpace(line)}
+	return strings.TrimSpace(line)
 }
 
 func (m *mock) post(path, body string) {

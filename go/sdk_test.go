@@ -1,7 +1,6 @@
 package ecscred_test
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"os/exec"
@@ -31,23 +30,7 @@ func startOSS(t *testing.T, metadataURL string) string {
 	}
 	cmd := exec.Command(python, "-m", "tests.oss_server", "--metadata-url", metadataURL)
 	cmd.Dir = repo
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("the OSS test server did not print its URL: %v", err)
-	}
-	return strings.TrimSpace(line)
+	return startServer(t, cmd)
 }
 
 var tutorialObjects = []string{"ramroletest.txt", "test.sh"}
