@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::Fixture;
 use ecscred::{Clock, Provider};
-use ecscred_mock::{Fault, FaultKind, MockConfig, Target};
+use ecscred_mock::{Fault, FaultKind, Target};
 
 /// Runs `child` in a forked child process and returns its exit status. The child never
 /// returns into the test harness: it leaves with `_exit`.
@@ -52,11 +52,7 @@ fn child_checks(f: &Fixture, p: &Provider, cached_id: &str, advance: Duration) -
 
 #[test]
 fn forked_children_get_credentials() {
-    let f = Fixture::new(
-        MockConfig::default()
-            .with_lifetime(Duration::from_secs(60))
-            .with_rotate_before(Duration::from_secs(5)),
-    );
+    let f = Fixture::rotating(60, 5);
     let p = f
         .builder()
         .read_timeout(Duration::from_secs(5))

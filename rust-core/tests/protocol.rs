@@ -144,11 +144,7 @@ fn endpoint_from_the_environment_is_used() {
 
 #[test]
 fn one_token_per_ttl_across_many_refreshes() {
-    let f = Fixture::new(
-        MockConfig::default()
-            .with_lifetime(Duration::from_secs(60))
-            .with_rotate_before(Duration::from_secs(5)),
-    );
+    let f = Fixture::rotating(60, 5);
     let p = f
         .builder()
         .token_ttl(Duration::from_secs(600))

@@ -8,15 +8,11 @@ use std::time::Duration;
 
 use common::{eventually, Fixture};
 use ecscred::{Credential, ErrorKind};
-use ecscred_mock::{Fault, FaultKind, MockConfig, Target};
+use ecscred_mock::{Fault, FaultKind, Target};
 
 /// 60 s credentials, the next one issued 5 s before expiry (the ECS ratio, scaled down).
 fn short_lived() -> Fixture {
-    Fixture::new(
-        MockConfig::default()
-            .with_lifetime(Duration::from_secs(60))
-            .with_rotate_before(Duration::from_secs(5)),
-    )
+    Fixture::rotating(60, 5)
 }
 
 #[test]
@@ -128,11 +124,7 @@ fn rollover_under_load_never_blocks_and_fetches_once() {
 #[test]
 fn a_refresh_that_returns_the_same_credential_backs_off() {
     // The mock rotates only 2 s before expiry, later than the client's 5 s lead.
-    let f = Fixture::new(
-        MockConfig::default()
-            .with_lifetime(Duration::from_secs(60))
-            .with_rotate_before(Duration::from_secs(2)),
-    );
+    let f = Fixture::rotating(60, 2);
     let p = f.provider();
     let old = p.credential().unwrap();
     f.advance_to_before(old.expiration(), 3.3);
@@ -284,11 +276,7 @@ fn an_idle_provider_refreshes_on_its_own() {
 #[test]
 fn an_idle_provider_retries_failed_refreshes_on_the_backoff_schedule() {
     // 120 s credentials: the refresh starts 10 s to 6.7 s before expiry.
-    let f = Fixture::new(
-        MockConfig::default()
-            .with_lifetime(Duration::from_secs(120))
-            .with_rotate_before(Duration::from_secs(10)),
-    );
+    let f = Fixture::rotating(120, 10);
     let p = f.provider();
     let old = p.credential().unwrap();
     f.mock

@@ -21,6 +21,16 @@ impl Fixture {
         Fixture { mock, clock }
     }
 
+    /// Credentials of `lifetime` seconds, the next one issued `rotate_before` seconds
+    /// before the current expires.
+    pub fn rotating(lifetime: u64, rotate_before: u64) -> Fixture {
+        Fixture::new(
+            MockConfig::default()
+                .with_lifetime(Duration::from_secs(lifetime))
+                .with_rotate_before(Duration::from_secs(rotate_before)),
+        )
+    }
+
     pub fn default() -> Fixture {
         Fixture::new(MockConfig::default())
     }
