@@ -117,6 +117,10 @@ def test_rollover_mid_listing_in_the_background(mock: MockMetadataServer, oss: O
     listing = oss2.ObjectIterator(bucket, max_keys=1)
     keys = [next(listing).key]
     first = provider.get_credentials()
+    # The refresh takes 0.5 s at the service: page 2 is signed while it is in flight (the
+    # refresh thread's timer starts it as soon as the clock moves, so without the delay it
+    # could land before page 2 and the assertions below would depend on the race).
+    mock.inject("delay", ms=500, target="credential", count=1)
     mock.advance(5 * 3600 + 45 * 60)  # past the refresh point, before the mandatory window
     clock.advance(5 * 3600 + 45 * 60)
     keys.append(next(listing).key)  # starts the background refresh, signs with the old one
