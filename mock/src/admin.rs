@@ -40,8 +40,10 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response {
         (&Method::GET, "/_mock/counters") => Ok(to_json(&state.counters.snapshot())),
         (&Method::POST, "/_mock/counters/reset") => {
             state.counters.reset();
+            state.journal.clear();
             Ok(done())
         }
+        (&Method::GET, "/_mock/requests") => Ok(to_json(&state.journal.snapshot())),
         (&Method::POST, "/_mock/faults") => read::<Fault>(body).await.map(|fault| {
             state.faults.arm(fault);
             done()
@@ -80,6 +82,7 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response {
             return match path {
                 "/_mock/counters"
                 | "/_mock/counters/reset"
+                | "/_mock/requests"
                 | "/_mock/faults"
                 | "/_mock/mode"
                 | "/_mock/clock"

@@ -67,6 +67,8 @@ pub struct MockConfig {
 }
 
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(6 * 3600);
+/// The longest credential lifetime a mock issues: 366 days (ECS issues hours).
+pub const MAX_LIFETIME: Duration = Duration::from_secs(366 * 86_400);
 
 impl Default for MockConfig {
     fn default() -> Self {
@@ -130,13 +132,21 @@ impl MockConfig {
     ///
     /// # Errors
     ///
-    /// `InvalidInput` when `lifetime` is under 1 s, `rotate_before` is not less than
+    /// `InvalidInput` when `lifetime` is under 1 s or over [`MAX_LIFETIME`] (beyond which
+    /// expirations would leave the range clients accept), `rotate_before` is not less than
     /// `lifetime`, or `role` is empty or contains `/` or a control character.
     pub fn validate(&self) -> io::Result<()> {
         let invalid = |msg: String| Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
         if self.lifetime < Duration::from_secs(1) {
             return invalid(format!(
                 "lifetime must be at least 1 s, got {:?}",
+                self.lifetime
+            ));
+        }
+        if self.lifetime > MAX_LIFETIME {
+            return invalid(format!(
+                "lifetime must be at most {} days, got {:?}",
+                MAX_LIFETIME.as_secs() / 86_400,
                 self.lifetime
             ));
         }
@@ -186,6 +196,9 @@ mod tests {
         let ok = MockConfig::default();
         let bad = [
             ok.clone().with_lifetime(Duration::from_millis(999)),
+            ok.clone()
+                .with_lifetime(MAX_LIFETIME + Duration::from_secs(1)),
+            ok.clone().with_lifetime(Duration::from_secs(u64::MAX)),
             ok.clone().with_rotate_before(ok.lifetime),
             ok.clone().with_role(""),
             ok.clone().with_role("a/b"),
@@ -195,8 +208,9 @@ mod tests {
             let err = c.validate().unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{c:?}");
         }
-        let short = ok.with_lifetime(Duration::from_secs(12));
+        let short = ok.clone().with_lifetime(Duration::from_secs(12));
         assert_eq!(short.rotate_before, Duration::from_secs(1));
         short.validate().unwrap();
+        ok.with_lifetime(MAX_LIFETIME).validate().unwrap();
     }
 }

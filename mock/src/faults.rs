@@ -41,6 +41,10 @@ pub enum FaultKind {
     /// whose `Expiration` is one hour before real time, so it is in the past both for
     /// the caller and for the mock's clock. Credential requests only.
     Expired,
+    /// 200 with `Code: Success` and a fresh credential (outside the rotation series)
+    /// whose `Expiration` is this text, sent verbatim (any format, any date: for tests of
+    /// how clients parse and range-check it). Credential requests only.
+    Expiration(String),
     /// 302 with `Location: <the given URL>`.
     Redirect(String),
     /// 200 with a body of exactly this many bytes (`x` repeated), streamed.
@@ -51,7 +55,9 @@ impl FaultKind {
     /// Whether this kind makes sense for (and so may be consumed by) a request of `kind`.
     fn applies_to(&self, kind: RequestKind) -> bool {
         match self {
-            Self::MalformedJson | Self::Code(_) | Self::Expired => kind == RequestKind::Credential,
+            Self::MalformedJson | Self::Code(_) | Self::Expired | Self::Expiration(_) => {
+                kind == RequestKind::Credential
+            }
             _ => true,
         }
     }
@@ -98,7 +104,8 @@ impl Fault {
     /// `{"kind": K, ...fields of K, "target": "any"|"token"|"role"|"credential", "count": N}`
     /// where `target` defaults to `any`, an absent `count` means until cleared, and K is one of
     /// `status` (`status`: 200..=599), `delay` (`ms`), `drop`, `malformed_json`,
-    /// `code` (`code`), `expired`, `redirect` (`location`), `huge_body` (`bytes`).
+    /// `code` (`code`), `expired`, `expiration` (`expiration`), `redirect` (`location`),
+    /// `huge_body` (`bytes`).
     ///
     /// # Errors
     ///
@@ -120,6 +127,7 @@ enum KindSpec {
     MalformedJson {},
     Code { code: String },
     Expired {},
+    Expiration { expiration: String },
     Redirect { location: String },
     HugeBody { bytes: usize },
 }
@@ -153,6 +161,7 @@ impl TryFrom<serde_json::Map<String, serde_json::Value>> for Fault {
             KindSpec::MalformedJson {} => FaultKind::MalformedJson,
             KindSpec::Code { code } => FaultKind::Code(code),
             KindSpec::Expired {} => FaultKind::Expired,
+            KindSpec::Expiration { expiration } => FaultKind::Expiration(expiration),
             KindSpec::Redirect { location } => FaultKind::Redirect(location),
             KindSpec::HugeBody { bytes } => FaultKind::HugeBody(bytes),
         };
@@ -249,6 +258,10 @@ mod tests {
             (
                 r#"{"kind":"expired","count":1}"#,
                 Fault::new(FaultKind::Expired).times(1),
+            ),
+            (
+                r#"{"kind":"expiration","expiration":"9998-12-31T23:59:59+08:00"}"#,
+                Fault::new(FaultKind::Expiration("9998-12-31T23:59:59+08:00".into())),
             ),
             (
                 r#"{"kind":"redirect","location":"http://127.0.0.1:1/x","target":"role"}"#,

@@ -44,12 +44,18 @@ impl fmt::Debug for IssuedCredential {
 impl IssuedCredential {
     /// The body the metadata service sends for this credential with the given `Code`.
     pub(crate) fn wire_json(&self, code: &str) -> String {
+        self.wire_json_expiring(code, &format_utc(self.expiration))
+    }
+
+    /// [`wire_json`](Self::wire_json) with this `Expiration` text instead of the
+    /// credential's own.
+    pub(crate) fn wire_json_expiring(&self, code: &str, expiration: &str) -> String {
         #[derive(Serialize)]
         #[serde(rename_all = "PascalCase")]
         struct Wire<'a> {
             access_key_id: &'a str,
             access_key_secret: &'a str,
-            expiration: String,
+            expiration: &'a str,
             security_token: &'a str,
             last_updated: String,
             code: &'a str,
@@ -57,7 +63,7 @@ impl IssuedCredential {
         let wire = Wire {
             access_key_id: &self.access_key_id,
             access_key_secret: &self.access_key_secret,
-            expiration: format_utc(self.expiration),
+            expiration,
             security_token: &self.security_token,
             last_updated: format_utc(self.last_updated),
             code,

@@ -31,7 +31,8 @@
 //! | request | body in | answer |
 //! | --- | --- | --- |
 //! | `GET /_mock/counters` | | [`Counters`] |
-//! | `POST /_mock/counters/reset` | | `{"ok":true}` |
+//! | `POST /_mock/counters/reset` | | `{"ok":true}` (also clears the request lines) |
+//! | `GET /_mock/requests` | | array of the latest metadata request lines, `"METHOD target"` as received (see [`MockServer::requests`]) |
 //! | `POST /_mock/faults` | a fault, see [`Fault::from_json`] | `{"ok":true}` |
 //! | `DELETE /_mock/faults` | | `{"ok":true}` |
 //! | `POST /_mock/mode` | `{"mode":"normal"\|"hardened"\|"v1-only"}` | `{"ok":true}` |
@@ -64,13 +65,14 @@ mod config;
 mod counters;
 mod faults;
 mod issuer;
+mod journal;
 mod metadata;
 mod random;
 mod server;
 mod tokens;
 
 pub use clock::{format_utc, parse_utc};
-pub use config::{MockConfig, Mode};
+pub use config::{MockConfig, Mode, MAX_LIFETIME};
 pub use counters::Counters;
 pub use faults::{Fault, FaultKind, Target};
 pub use issuer::IssuedCredential;

@@ -1,4 +1,5 @@
-//! The metadata service's wire behaviour (see PROTOCOL.md).
+//! The metadata service's wire behaviour, as the ECS instance metadata service documents
+//! it (and as the SDKs rely on where it does not).
 
 use std::time::{Duration, SystemTime};
 
@@ -35,6 +36,7 @@ fn classify(path: &str) -> RequestKind {
 /// otherwise answers as the service would. `Err` closes the connection unanswered.
 pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Result<Response, Dropped> {
     let kind = classify(req.uri().path());
+    state.journal.record(req.method(), req.uri());
     let _in_flight = state.counters.begin(kind, req.method());
     let Some(fault) = state.faults.take(kind) else {
         return Ok(answer(state, &req));
@@ -59,6 +61,13 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Result<Resp
         FaultKind::Expired => {
             let credential = state.issuer.hand_out_expired(state.clock.real_now());
             json(StatusCode::OK, credential.wire_json("Success"))
+        }
+        FaultKind::Expiration(expiration) => {
+            let credential = state.issuer.hand_out_one_off(state.clock.now());
+            json(
+                StatusCode::OK,
+                credential.wire_json_expiring("Success", &expiration),
+            )
         }
         FaultKind::Redirect(location) => match HeaderValue::try_from(location) {
             Ok(location) => {

@@ -22,6 +22,7 @@ use crate::config::{MockConfig, Mode};
 use crate::counters::{CounterSet, Counters};
 use crate::faults::{Fault, Faults};
 use crate::issuer::{IssuedCredential, Issuer};
+use crate::journal::Journal;
 use crate::random::Seed;
 use crate::tokens::Tokens;
 use crate::{admin, metadata};
@@ -35,6 +36,7 @@ pub(crate) struct State {
     pub(crate) tokens: Tokens,
     pub(crate) faults: Faults,
     pub(crate) counters: CounterSet,
+    pub(crate) journal: Journal,
 }
 
 impl State {
@@ -54,6 +56,7 @@ impl State {
             tokens: Tokens::new(seed),
             faults,
             counters: CounterSet::default(),
+            journal: Journal::default(),
         }
     }
 
@@ -149,9 +152,18 @@ impl MockServer {
         self.state.counters.snapshot()
     }
 
-    /// Zeroes the counters (`max_concurrent` restarts from the requests in flight).
+    /// Zeroes the counters (`max_concurrent` restarts from the requests in flight) and
+    /// forgets the request lines.
     pub fn reset_counters(&self) {
         self.state.counters.reset();
+        self.state.journal.clear();
+    }
+
+    /// The request lines of the latest metadata requests (at most 4096), oldest first:
+    /// `"METHOD target"` with the target exactly as received, e.g.
+    /// `"GET /latest/meta-data/ram/security-credentials/EcsRamRoleTest"`.
+    pub fn requests(&self) -> Vec<String> {
+        self.state.journal.snapshot()
     }
 
     /// Arms `fault` after those already armed (a `count` of `Some(0)` arms nothing).
