@@ -339,7 +339,9 @@ const char *ecscred_credential_security_token(const struct ecscred_credential *c
 
 /**
  * When the credential stops working, in seconds since 1970-01-01T00:00:00Z (UTC), e.g.
- * for `gmtime_r`. Returns 0 if `credential` is NULL. Thread-safe.
+ * for `gmtime_r`: always from 0 to 253370764799 (9998-12-31T23:59:59Z), since ecscred
+ * refuses any other expiration from the metadata service. Returns 0 if `credential` is
+ * NULL. Thread-safe.
  *
  * ecscred never hands out an expired credential, but one kept by the caller can expire.
  *

@@ -107,7 +107,9 @@ pub unsafe extern "C" fn ecscred_credential_security_token(
 }
 
 /// When the credential stops working, in seconds since 1970-01-01T00:00:00Z (UTC), e.g.
-/// for `gmtime_r`. Returns 0 if `credential` is NULL. Thread-safe.
+/// for `gmtime_r`: always from 0 to 253370764799 (9998-12-31T23:59:59Z), since ecscred
+/// refuses any other expiration from the metadata service. Returns 0 if `credential` is
+/// NULL. Thread-safe.
 ///
 /// ecscred never hands out an expired credential, but one kept by the caller can expire.
 ///
@@ -123,10 +125,10 @@ pub unsafe extern "C" fn ecscred_credential_expiration(
         let Some(c) = (unsafe { borrow(credential) }) else {
             return 0;
         };
-        match c.expiration().duration_since(UNIX_EPOCH) {
-            Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
-            Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
-        }
+        // In range by the engine's contract; saturating all the same.
+        c.expiration()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |after| i64::try_from(after.as_secs()).unwrap_or(i64::MAX))
     })
 }
 
@@ -221,13 +223,15 @@ mod tests {
     }
 
     #[test]
-    fn expiration_before_the_epoch_is_negative() {
-        let exp = SystemTime::UNIX_EPOCH - Duration::from_secs(5);
-        let c = into_c(Arc::new(Credential::new("a", "b", "c", exp, None).unwrap()));
-        // SAFETY: `c` is live until freed.
-        unsafe {
-            assert_eq!(ecscred_credential_expiration(c), -5);
-            ecscred_credential_free(c);
+    fn expiration_spans_the_documented_range() {
+        for secs in [0, ecscred_core::wire::LATEST_UNIX_SECONDS] {
+            let exp = SystemTime::UNIX_EPOCH + Duration::new(secs, 999_999_999);
+            let c = into_c(Arc::new(Credential::new("a", "b", "c", exp, None).unwrap()));
+            // SAFETY: `c` is live until freed.
+            unsafe {
+                assert_eq!(ecscred_credential_expiration(c), secs as i64);
+                ecscred_credential_free(c);
+            }
         }
     }
 }

@@ -123,9 +123,9 @@ fn render(c: &Credential, format: Format) -> String {
             "AccessKeyId": c.access_key_id(),
             "AccessKeySecret": c.access_key_secret(),
             "SecurityToken": c.security_token(),
-            "Expiration": humantime::format_rfc3339_seconds(c.expiration()).to_string(),
+            "Expiration": ecscred::wire::format_timestamp(c.expiration()),
             "LastUpdated": c.last_updated()
-                .map(|t| humantime::format_rfc3339_seconds(t).to_string()),
+                .map(ecscred::wire::format_timestamp),
             "Code": "Success",
         })
         .to_string(),

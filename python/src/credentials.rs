@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ecscred::Credential;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyString;
+use pyo3::types::{IntoPyDict, PyString};
 
 /// An STS credential of the instance's RAM role: immutable; `repr` redacts the secret and
 /// the security token.
@@ -46,13 +46,13 @@ impl Credentials {
             access_key_id: PyString::new(py, c.access_key_id()).unbind(),
             access_key_secret: PyString::new(py, c.access_key_secret()).unbind(),
             security_token: PyString::new(py, c.security_token()).unbind(),
-            expiration: utc_datetime(py, c.expiration())?.unbind(),
+            expiration: utc_datetime(py, "Expiration", c.expiration())?.unbind(),
             last_updated: match c.last_updated() {
-                Some(t) => utc_datetime(py, t)?.unbind(),
+                Some(t) => utc_datetime(py, "LastUpdated", t)?.unbind(),
                 None => py.None(),
             },
             expires_at: c.expiration(),
-            expiration_text: rfc3339(c.expiration()),
+            expiration_text: ecscred::wire::format_timestamp(c.expiration()),
         })
     }
 }
@@ -107,44 +107,46 @@ impl Credentials {
     }
 }
 
-/// `datetime.timezone.utc` and `datetime.datetime.fromtimestamp`, resolved once.
-static FROM_TIMESTAMP: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
+/// `datetime.datetime(1970, 1, 1, tzinfo=timezone.utc)` and `datetime.timedelta`,
+/// resolved once.
+static EPOCH_AND_DELTA: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
 
-fn utc_datetime<'py>(py: Python<'py>, t: SystemTime) -> PyResult<Bound<'py, PyAny>> {
-    let (from_timestamp, utc) = FROM_TIMESTAMP.get_or_try_init(py, || -> PyResult<_> {
+/// `t` as an aware UTC `datetime`, exact to the microsecond (truncated, like the other
+/// bindings; no float on the way). The engine only accepts instants every binding can
+/// represent (years 1970 to 9998), so this does not fail; if it ever did, the caller gets
+/// the library's `InvalidResponseError` naming `field`, not a bare `ValueError`.
+fn utc_datetime<'py>(py: Python<'py>, field: &str, t: SystemTime) -> PyResult<Bound<'py, PyAny>> {
+    let (epoch, timedelta) = EPOCH_AND_DELTA.get_or_try_init(py, || -> PyResult<_> {
         let datetime = py.import("datetime")?;
+        let utc = datetime.getattr("timezone")?.getattr("utc")?;
+        let kwargs = [("tzinfo", utc)].into_py_dict(py)?;
         Ok((
             datetime
                 .getattr("datetime")?
-                .getattr("fromtimestamp")?
+                .call((1970, 1, 1), Some(&kwargs))?
                 .unbind(),
-            datetime.getattr("timezone")?.getattr("utc")?.unbind(),
+            datetime.getattr("timedelta")?.unbind(),
         ))
     })?;
-    let secs = match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_secs_f64(),
-        Err(before) => -before.duration().as_secs_f64(),
+    let (secs, micros) = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => (d.as_secs() as i64, i64::from(d.subsec_micros())),
+        Err(before) => {
+            let d = before.duration();
+            (-(d.as_secs() as i64), -i64::from(d.subsec_micros()))
+        }
     };
-    from_timestamp.bind(py).call1((secs, utc.bind(py)))
-}
-
-/// `YYYY-MM-DDThh:mm:ssZ` (UTC), without a date library: days-from-civil inverted.
-fn rfc3339(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    // Howard Hinnant's civil_from_days, for days since 1970-01-01 (non-negative here).
-    let z = days as i64 + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
+    timedelta
+        .bind(py)
+        .call1((0, secs, micros))
+        .and_then(|delta| epoch.bind(py).add(delta))
+        .map_err(|e| {
+            crate::errors::invalid_response(
+                py,
+                &format!(
+                    "the credential's {field} ({}) cannot be represented as a Python \
+                     datetime: {e}",
+                    ecscred::wire::format_timestamp(t)
+                ),
+            )
+        })
 }

@@ -36,6 +36,18 @@ pub(crate) fn invalid_config(py: Python<'_>, message: &str) -> PyErr {
     )
 }
 
+/// An `InvalidResponseError` raised by the binding itself, for a value of the engine that
+/// it could not convert (which the engine's range checks should make impossible).
+pub(crate) fn invalid_response(py: Python<'_>, message: &str) -> PyErr {
+    make(
+        py,
+        message,
+        ecscred::ErrorKind::InvalidResponse.code(),
+        None,
+        false,
+    )
+}
+
 fn make(py: Python<'_>, message: &str, code: u32, status: Option<u16>, retryable: bool) -> PyErr {
     let built = FACTORY
         .get_or_try_init(py, || -> PyResult<Py<PyAny>> {

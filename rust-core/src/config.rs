@@ -24,7 +24,20 @@ pub const ENV_ENDPOINT: &str = "ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT";
 /// The largest metadata token TTL the service accepts (6 hours).
 pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(21_600);
 
-type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+/// Reads one environment variable: `Ok(None)` when unset, `Err` when set but not UTF-8.
+type EnvLookup = Arc<dyn Fn(&str) -> std::result::Result<Option<String>, NotUnicode> + Send + Sync>;
+
+/// An environment variable that is set, to bytes that are not UTF-8.
+#[derive(Debug)]
+struct NotUnicode;
+
+fn process_env(name: &str) -> std::result::Result<Option<String>, NotUnicode> {
+    match std::env::var(name) {
+        Ok(value) => Ok(Some(value)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(NotUnicode),
+    }
+}
 
 /// Builds a [`Provider`]. Options set here win over the environment, which is read once,
 /// in [`build`](ProviderBuilder::build).
@@ -62,7 +75,7 @@ impl Default for ProviderBuilder {
             fetch_timeout: Duration::from_secs(5),
             token_ttl: MAX_TOKEN_TTL,
             clock: Arc::new(SystemClock),
-            env: Arc::new(|name| std::env::var(name).ok()),
+            env: Arc::new(process_env),
         }
     }
 }
@@ -147,7 +160,7 @@ impl ProviderBuilder {
     /// Where environment variables are read from (default: the process environment).
     /// Tests use it to build a provider from a fake environment.
     pub fn env(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        self.env = Arc::new(lookup);
+        self.env = Arc::new(move |name| Ok(lookup(name)));
         self
     }
 
@@ -159,19 +172,38 @@ impl ProviderBuilder {
     }
 
     fn resolve(&self) -> Result<Config> {
-        let env = |name: &str| (self.env)(name).filter(|v| !v.trim().is_empty());
-        let flag = |name: &str| env(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        // A variable set to bytes that are not UTF-8 is an error, never "unset": falling
+        // back to the default would send requests somewhere the user did not choose.
+        let env = |name: &str| -> Result<Option<String>> {
+            match (self.env)(name) {
+                Ok(value) => Ok(value.filter(|v| !v.trim().is_empty())),
+                Err(NotUnicode) => Err(Error::new(
+                    ErrorKind::InvalidConfig,
+                    format!("{name} is set but is not valid UTF-8; fix or unset it"),
+                )),
+            }
+        };
+        let flag = |name: &str| -> Result<bool> {
+            Ok(env(name)?.is_some_and(|v| v.trim().eq_ignore_ascii_case("true")))
+        };
 
         let role = match &self.role_name {
             Some(role) => Some((role.clone(), "the role name option")),
-            None => env(ENV_ROLE).map(|r| (r.trim().to_owned(), ENV_ROLE)),
+            None => env(ENV_ROLE)?.map(|r| (r.trim().to_owned(), ENV_ROLE)),
         };
         if let Some((role, source)) = &role {
             if !is_valid_role_name(role) {
                 return Err(Error::new(
                     ErrorKind::InvalidConfig,
                     format!(
-                        "{source} is not a valid RAM role name (1 to 64 letters, digits, '.', '-', '_')"
+                        "{source} is not a valid RAM role name (1 to 64 letters, digits, '.', \
+                         '-', '_', and not \".\" or \"..\"){}",
+                        // A name of that alphabet is safe to show; anything else is not.
+                        if role.len() <= 64 && role.bytes().all(|b| b.is_ascii_graphic()) {
+                            format!(": {role:?}")
+                        } else {
+                            String::new()
+                        }
                     ),
                 ));
             }
@@ -179,7 +211,7 @@ impl ProviderBuilder {
 
         let (endpoint, source) = match &self.endpoint {
             Some(url) => (url.clone(), "the endpoint option"),
-            None => match env(ENV_ENDPOINT) {
+            None => match env(ENV_ENDPOINT)? {
                 Some(url) => (url, ENV_ENDPOINT),
                 None => (DEFAULT_ENDPOINT.to_owned(), "the default endpoint"),
             },
@@ -209,10 +241,14 @@ impl ProviderBuilder {
         Ok(Config {
             endpoint,
             role: role.map(|(role, _)| role),
-            disabled: self.disabled.unwrap_or_else(|| flag(ENV_DISABLED)),
-            v1_disabled: self
-                .disable_imds_v1
-                .unwrap_or_else(|| flag(ENV_IMDSV1_DISABLED)),
+            disabled: match self.disabled {
+                Some(disabled) => disabled,
+                None => flag(ENV_DISABLED)?,
+            },
+            v1_disabled: match self.disable_imds_v1 {
+                Some(disable) => disable,
+                None => flag(ENV_IMDSV1_DISABLED)?,
+            },
             connect_timeout: self.connect_timeout,
             read_timeout: self.read_timeout,
             fetch_timeout: self.fetch_timeout,
@@ -222,26 +258,41 @@ impl ProviderBuilder {
 }
 
 /// Accepts `http://host[:port][/prefix]` or a bare `host[:port]`; returns it without a
-/// trailing slash.
+/// trailing slash. Refuses user info (`user:password@`), a query and a fragment: none has
+/// a meaning for the metadata service, and user info would be sent as an `Authorization`
+/// header. Messages quote the value only when it holds neither user info nor a query or
+/// fragment, where a password or token could hide.
 fn normalize_endpoint(raw: &str) -> std::result::Result<String, String> {
     let raw = raw.trim();
+    let shown = if raw.contains(['@', '?', '#']) {
+        "the URL".to_owned()
+    } else {
+        format!("{raw:?}")
+    };
     let with_scheme = if raw.contains("://") {
         raw.to_owned()
     } else {
         format!("http://{raw}")
     };
     let url = reqwest::Url::parse(&with_scheme)
-        .map_err(|e| format!("{raw:?} is not a valid URL ({e})"))?;
+        .map_err(|e| format!("{shown} is not a valid URL ({e})"))?;
     if url.scheme() != "http" {
         return Err(format!(
-            "{raw:?}: only http:// is supported (the metadata service speaks plain HTTP)"
+            "{shown}: only http:// is supported (the metadata service speaks plain HTTP)"
         ));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{raw:?} has no host"));
+        return Err(format!("{shown} has no host"));
     }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err(format!("{raw:?} must not have a query, fragment or user"));
+    if !url.username().is_empty() || url.password().is_some() || raw.contains('@') {
+        return Err(
+            "the URL must not carry user info (user:password@); the metadata service takes \
+             no credentials"
+                .to_owned(),
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{shown} must not have a query or a fragment"));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -327,5 +378,70 @@ mod tests {
             .resolve()
             .unwrap_err();
         assert!(e.to_string().contains("fetch_timeout"), "{e}");
+        for dots in [".", ".."] {
+            let e = with_env(&[]).role_name(dots).resolve().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+            let e = with_env(&[(ENV_ROLE, dots)]).resolve().unwrap_err();
+            assert!(e.to_string().contains(ENV_ROLE), "{e}");
+        }
+        assert!(with_env(&[]).role_name("...").resolve().is_ok());
+    }
+
+    #[test]
+    fn endpoint_user_info_query_and_fragment_are_refused_without_echo() {
+        for url in [
+            "http://:pw-secret@127.0.0.1:9",
+            "http://user:pw-secret@127.0.0.1:9",
+            "http://user@127.0.0.1:9",
+            "user:pw-secret@127.0.0.1:9",
+            "http://127.0.0.1:9@pw-secret",
+            "http://127.0.0.1:9?pw-secret",
+            "http://127.0.0.1:9/#pw-secret",
+            "http://:pw-secret@[::1",
+        ] {
+            for builder in [
+                with_env(&[(ENV_ENDPOINT, url)]),
+                with_env(&[]).endpoint(url),
+            ] {
+                let e = builder.resolve().unwrap_err();
+                assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{url}");
+                let shown = e.to_string();
+                assert!(!shown.contains("pw-secret"), "{url}: {shown}");
+                assert!(
+                    shown.contains(ENV_ENDPOINT) || shown.contains("endpoint option"),
+                    "{url}: {shown}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_variable_that_is_not_utf8_is_an_error_not_a_default() {
+        for name in [ENV_ENDPOINT, ENV_ROLE, ENV_DISABLED, ENV_IMDSV1_DISABLED] {
+            let builder = ProviderBuilder {
+                env: Arc::new(move |asked| {
+                    if asked == name {
+                        Err(NotUnicode)
+                    } else {
+                        Ok(None)
+                    }
+                }),
+                ..ProviderBuilder::default()
+            };
+            let e = builder.resolve().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{name}");
+            assert!(e.to_string().contains(name), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_process_environment_reports_bytes_that_are_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        // A name no other test reads; set before any thread of this test could read it.
+        let name = "ECSCRED_TEST_NOT_UNICODE";
+        std::env::set_var(name, std::ffi::OsStr::from_bytes(b"http://127.0.0.1:\xff"));
+        assert!(process_env(name).is_err());
+        std::env::remove_var(name);
+        assert!(matches!(process_env(name), Ok(None)));
     }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::SystemTime;
 
 use crate::secret::{Secret, Text};
+use crate::wire::{format_timestamp, is_representable};
 
 /// One STS credential as issued by the metadata service: an immutable snapshot.
 ///
@@ -32,6 +33,11 @@ pub enum InvalidField {
     AccessKeySecret,
     /// `SecurityToken`
     SecurityToken,
+    /// `Expiration`: outside the range every binding represents (the years 1970 to 9998,
+    /// [`crate::wire::LATEST_UNIX_SECONDS`]).
+    Expiration,
+    /// `LastUpdated`: outside the same range.
+    LastUpdated,
 }
 
 impl InvalidField {
@@ -41,13 +47,17 @@ impl InvalidField {
             InvalidField::AccessKeyId => "AccessKeyId",
             InvalidField::AccessKeySecret => "AccessKeySecret",
             InvalidField::SecurityToken => "SecurityToken",
+            InvalidField::Expiration => "Expiration",
+            InvalidField::LastUpdated => "LastUpdated",
         }
     }
 }
 
 impl Credential {
     /// Builds a credential. Every text field must be non-empty visible ASCII (it ends up in
-    /// an HTTP header); the error names the first field that is not.
+    /// an HTTP header) and both times must lie in the range every binding represents
+    /// (years 1970 to 9998, see [`crate::wire::is_representable`]); the error names the
+    /// first field that does not.
     pub fn new(
         access_key_id: &str,
         access_key_secret: &str,
@@ -55,6 +65,12 @@ impl Credential {
         expiration: SystemTime,
         last_updated: Option<SystemTime>,
     ) -> Result<Credential, InvalidField> {
+        if !is_representable(expiration) {
+            return Err(InvalidField::Expiration);
+        }
+        if last_updated.is_some_and(|t| !is_representable(t)) {
+            return Err(InvalidField::LastUpdated);
+        }
         Ok(Credential {
             access_key_id: Text::new(access_key_id).ok_or(InvalidField::AccessKeyId)?,
             access_key_secret: Secret::new(access_key_secret)
@@ -122,10 +138,7 @@ impl fmt::Debug for Credential {
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &self.access_key_secret)
             .field("security_token", &self.security_token)
-            .field(
-                "expiration",
-                &humantime::format_rfc3339_seconds(self.expiration),
-            )
+            .field("expiration", &format_timestamp(self.expiration))
             .finish()
     }
 }
@@ -155,6 +168,15 @@ mod tests {
         assert_eq!(
             Credential::new("STS.id", "s", "t\n", exp, None),
             Err(InvalidField::SecurityToken)
+        );
+        let before = exp - Duration::from_secs(1);
+        assert_eq!(
+            Credential::new("STS.id", "s", "t", before, None),
+            Err(InvalidField::Expiration)
+        );
+        assert_eq!(
+            Credential::new("STS.id", "s", "t", exp, Some(before)),
+            Err(InvalidField::LastUpdated)
         );
     }
 }

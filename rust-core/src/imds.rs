@@ -15,7 +15,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
-use crate::wire::{self, MetadataTokenText};
+use crate::wire::{self, format_timestamp, MetadataTokenText};
 
 const TOKEN_PATH: &str = "/latest/api/token";
 const CREDENTIALS_PATH: &str = "/latest/meta-data/ram/security-credentials/";
@@ -143,7 +143,7 @@ impl MetadataClient {
         if let Some(role) = self.discovered_role.lock().clone() {
             return Ok(role);
         }
-        let url = format!("{}{CREDENTIALS_PATH}", self.config.endpoint);
+        let url = self.url(CREDENTIALS_PATH)?;
         let reply = self.get(&url, auth).await?;
         let role = match reply.status {
             StatusCode::OK => wire::parse_role_listing(&reply.body).map_err(|e| {
@@ -172,7 +172,7 @@ impl MetadataClient {
     }
 
     async fn credential(&self, role: &str, auth: &mut Auth) -> Result<Credential> {
-        let url = format!("{}{CREDENTIALS_PATH}{role}", self.config.endpoint);
+        let url = self.url(&format!("{CREDENTIALS_PATH}{role}"))?;
         let reply = self.get(&url, auth).await?;
         match reply.status {
             StatusCode::OK => {}
@@ -197,14 +197,14 @@ impl MetadataClient {
                 format!(
                     "GET {url} returned a credential that expired at {} (now {}); \
                      check the instance clock",
-                    humantime::format_rfc3339_seconds(credential.expiration()),
-                    humantime::format_rfc3339_seconds(now),
+                    format_timestamp(credential.expiration()),
+                    format_timestamp(now),
                 ),
             ));
         }
         tracing::debug!(
             role = %role,
-            expires = %humantime::format_rfc3339_seconds(credential.expiration()),
+            expires = %format_timestamp(credential.expiration()),
             "fetched a credential"
         );
         Ok(credential)
@@ -213,7 +213,33 @@ impl MetadataClient {
     /// A GET with the metadata token when there is one. A 401 (token expired or revoked)
     /// drops the token, gets a new one (kept in `token` for the rest of the fetch) and
     /// tries once more.
-    async fn get(&self, url: &str, auth: &mut Auth) -> Result<Reply> {
+    /// The URL of `path` (starting with `/`) below the endpoint, checked to reach the
+    /// server exactly as written: the URL library rewrites some paths (dot segments), and
+    /// no role name, configured or discovered, may change where a request goes. Role names
+    /// are validated before they get here, so a refusal means a name slipped through.
+    fn url(&self, path: &str) -> Result<reqwest::Url> {
+        let endpoint = &self.config.endpoint;
+        let refused = |why: String| {
+            Error::new(
+                ErrorKind::InvalidConfig,
+                format!("no request sent to {endpoint}: {why}"),
+            )
+        };
+        let url = reqwest::Url::parse(&format!("{endpoint}{path}"))
+            .map_err(|e| refused(format!("{path:?} does not make a valid URL ({e})")))?;
+        let base = reqwest::Url::parse(endpoint)
+            .map_err(|e| refused(format!("the endpoint is not a valid URL ({e})")))?;
+        let wanted = format!("{}{path}", base.path().trim_end_matches('/'));
+        if url.path() != wanted || url.query().is_some() || url.fragment().is_some() {
+            return Err(refused(format!(
+                "the URL library would send {:?} instead of {wanted:?}",
+                url.path()
+            )));
+        }
+        Ok(url)
+    }
+
+    async fn get(&self, url: &reqwest::Url, auth: &mut Auth) -> Result<Reply> {
         let mut renewed = false;
         loop {
             let token = match &*auth {
@@ -259,7 +285,7 @@ impl MetadataClient {
         if let Some(cached) = self.token.lock().as_ref().filter(|t| now < t.renew_at) {
             return Ok(Auth::Token(cached.value.clone()));
         }
-        let url = format!("{}{TOKEN_PATH}", self.config.endpoint);
+        let url = self.url(TOKEN_PATH)?;
         let ttl = self.config.token_ttl;
         let unavailable = match self.put_token(&url, ttl).await {
             Ok(reply) if reply.status == StatusCode::OK => match wire::parse_token(&reply.body) {
@@ -298,11 +324,15 @@ impl MetadataClient {
         })
     }
 
-    async fn put_token(&self, url: &str, ttl: Duration) -> std::result::Result<Reply, SendError> {
+    async fn put_token(
+        &self,
+        url: &reqwest::Url,
+        ttl: Duration,
+    ) -> std::result::Result<Reply, SendError> {
         let ttl = ttl.as_secs().to_string();
         self.send_with_retries(|| {
             self.http
-                .request(Method::PUT, url)
+                .request(Method::PUT, url.clone())
                 .header(TOKEN_TTL_HEADER, ttl.as_str())
         })
         .await
@@ -311,11 +341,11 @@ impl MetadataClient {
     async fn send(
         &self,
         method: Method,
-        url: &str,
+        url: &reqwest::Url,
         token: Option<&MetadataTokenText>,
     ) -> Result<Reply> {
         self.send_with_retries(|| {
-            let request = self.http.request(method.clone(), url);
+            let request = self.http.request(method.clone(), url.clone());
             match token {
                 Some(token) => request.header(TOKEN_HEADER, token.0.expose()),
                 None => request,
@@ -414,7 +444,7 @@ impl MetadataClient {
     }
 }
 
-fn unexpected(what: &str, method: &str, url: &str, reply: &Reply) -> Error {
+fn unexpected(what: &str, method: &str, url: &reqwest::Url, reply: &Reply) -> Error {
     let status = reply.status;
     let kind = if status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED {
         ErrorKind::HardenedMode

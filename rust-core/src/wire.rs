@@ -8,8 +8,10 @@ use std::fmt;
 use std::time::SystemTime;
 
 use serde::Deserialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
-use crate::credential::Credential;
+use crate::credential::{Credential, InvalidField};
 use crate::secret::Secret;
 
 /// Why a response from the metadata service was rejected. `Display` never quotes the input.
@@ -21,10 +23,16 @@ pub enum WireError {
     Code(Option<String>),
     /// A required field is missing, empty or holds characters not allowed in a header.
     Field(&'static str),
-    /// A timestamp is not `YYYY-MM-DDThh:mm:ss[.fff]Z`.
+    /// A timestamp is not RFC 3339 with a zone (`YYYY-MM-DDThh:mm:ss[.fff]Z` or
+    /// `…+hh:mm`), or lies outside the years 1970 to 9998 ([`LATEST_UNIX_SECONDS`]).
     Timestamp(&'static str),
     /// The role listing is empty.
     NoRole,
+    /// The role listing's first line is `.` or `..`, which a URL path would read as a
+    /// folder (see [`is_valid_role_name`]).
+    DotRole(&'static str),
+    /// The role listing's first line holds characters a role name cannot have.
+    BadRole,
     /// The role listing or token holds characters that cannot be a role name or token.
     Text(&'static str),
 }
@@ -51,10 +59,20 @@ impl fmt::Display for WireError {
             WireError::Timestamp(name) => {
                 write!(
                     f,
-                    "\"{name}\" is not a UTC timestamp like 2026-01-02T03:04:05Z"
+                    "\"{name}\" is not an RFC 3339 timestamp with a zone, like \
+                     2026-01-02T03:04:05Z, between the years 1970 and 9998"
                 )
             }
             WireError::NoRole => f.write_str("no RAM role is attached to this instance"),
+            WireError::DotRole(name) => write!(
+                f,
+                "the role listing names \"{name}\", which cannot be a RAM role (a URL path \
+                 would read it as a folder, not a role)"
+            ),
+            WireError::BadRole => f.write_str(
+                "the role listing does not name a usable RAM role (1 to 64 letters, digits, \
+                 '.', '-', '_')",
+            ),
             WireError::Text(what) => write!(f, "the {what} holds characters that are not allowed"),
         }
     }
@@ -83,8 +101,8 @@ struct RawCredential {
 /// Parses the body of `GET /latest/meta-data/ram/security-credentials/<role>`.
 ///
 /// Requires `Code == "Success"`, non-empty `AccessKeyId`, `AccessKeySecret`,
-/// `SecurityToken` (visible ASCII) and a UTC `Expiration`. `LastUpdated` is optional and
-/// ignored when malformed. Whether the credential is already expired is for the caller to
+/// `SecurityToken` (visible ASCII) and an `Expiration` accepted by [`parse_timestamp`].
+/// `LastUpdated` is optional and ignored when malformed or out of range. Whether the credential is already expired is for the caller to
 /// judge: this function has no clock.
 pub fn parse_credential(body: &[u8]) -> Result<Credential, WireError> {
     let raw: RawCredential = serde_json::from_slice(body).map_err(describe_json_error)?;
@@ -104,8 +122,10 @@ pub fn parse_credential(body: &[u8]) -> Result<Credential, WireError> {
     let expiration =
         parse_timestamp(&expiration).map_err(|_| WireError::Timestamp("Expiration"))?;
     let last_updated = raw.last_updated.and_then(|s| parse_timestamp(&s).ok());
-    Credential::new(&id, &secret, &token, expiration, last_updated)
-        .map_err(|field| WireError::Field(field.name()))
+    Credential::new(&id, &secret, &token, expiration, last_updated).map_err(|field| match field {
+        InvalidField::Expiration => WireError::Timestamp("Expiration"),
+        other => WireError::Field(other.name()),
+    })
 }
 
 /// Parses the body of `GET /latest/meta-data/ram/security-credentials/`: the role name,
@@ -118,8 +138,11 @@ pub fn parse_role_listing(body: &[u8]) -> Result<String, WireError> {
         .map(str::trim)
         .find(|line| !line.is_empty())
         .ok_or(WireError::NoRole)?;
-    if !is_valid_role_name(role) {
-        return Err(WireError::Text("role listing"));
+    match role {
+        "." => return Err(WireError::DotRole(".")),
+        ".." => return Err(WireError::DotRole("..")),
+        _ if !is_valid_role_name(role) => return Err(WireError::BadRole),
+        _ => {}
     }
     Ok(role.to_owned())
 }
@@ -136,16 +159,57 @@ pub fn parse_token(body: &[u8]) -> Result<MetadataTokenText, WireError> {
 #[derive(Clone, Debug)]
 pub struct MetadataTokenText(pub(crate) Secret);
 
-/// Parses a UTC timestamp `YYYY-MM-DDThh:mm:ssZ`, with optional fractional seconds.
+/// The last second a timestamp may name, in Unix seconds: 9998-12-31T23:59:59Z (its
+/// fractions included). The first is the Unix epoch, 1970-01-01T00:00:00Z. Every binding
+/// represents every instant in between (C as `int64_t` seconds, Go's `time.Time`, Python's
+/// `datetime`, which ends in 9999 and leaves no room for a time-zone shift there), so the
+/// engine refuses what lies outside and all four surfaces agree.
+pub const LATEST_UNIX_SECONDS: u64 = 253_370_764_799;
+
+/// Parses an RFC 3339 timestamp such as `2026-01-02T03:04:05Z`, with optional fractional
+/// seconds and any zone: `Z`, `z` or a numeric offset (`+08:00`, converted exactly). A
+/// timestamp without a zone is refused (its instant is ambiguous), and so is one outside
+/// the years 1970 to 9998 (see [`LATEST_UNIX_SECONDS`]).
 pub fn parse_timestamp(s: &str) -> Result<SystemTime, WireError> {
-    // humantime accepts exactly RFC 3339 in UTC ("Z"), with or without fractions.
-    humantime::parse_rfc3339(s.trim()).map_err(|_| WireError::Timestamp("timestamp"))
+    let parsed =
+        OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|_| WireError::Timestamp("timestamp"))?;
+    Some(SystemTime::from(parsed))
+        .filter(|t| is_representable(*t))
+        .ok_or(WireError::Timestamp("timestamp"))
 }
 
-/// A RAM role name as Alibaba Cloud allows it: 1 to 64 of `A-Za-z0-9.-_`.
+/// Whether every binding can represent `t`: from the Unix epoch to the end of
+/// [`LATEST_UNIX_SECONDS`], the accepted range of [`parse_timestamp`].
+pub fn is_representable(t: SystemTime) -> bool {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .is_ok_and(|d| d.as_secs() <= LATEST_UNIX_SECONDS)
+}
+
+/// `t` as `YYYY-MM-DDThh:mm:ssZ` (whole seconds, UTC), for messages and output. Instants
+/// outside the years 0 to 9999 are shown as Unix seconds.
+pub fn format_timestamp(t: SystemTime) -> String {
+    let secs = match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+        // Whole seconds, rounded down like the instants after the epoch.
+        Err(before) => {
+            -i64::try_from(before.duration().as_secs_f64().ceil() as u64).unwrap_or(i64::MAX)
+        }
+    };
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|utc| utc.format(&Rfc3339).ok())
+        .unwrap_or_else(|| format!("Unix time {secs} s"))
+}
+
+/// A RAM role name as Alibaba Cloud allows it: 1 to 64 of `A-Za-z0-9.-_`, and not `.` or
+/// `..`, which a URL path would read as "this folder" and "the parent folder": such a
+/// name would send the credential request elsewhere. Names that pass go into the request
+/// path verbatim.
 pub fn is_valid_role_name(role: &str) -> bool {
     !role.is_empty()
         && role.len() <= 64
+        && role != "."
+        && role != ".."
         && role
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
@@ -209,8 +273,72 @@ mod tests {
             t,
             SystemTime::UNIX_EPOCH + Duration::from_millis(1_496_999_839_250)
         );
+        assert!(parse_timestamp("2017-06-09T09:17:19").is_err());
         assert!(parse_timestamp("2017-06-09 09:17:19").is_err());
-        assert!(parse_timestamp("2017-06-09T09:17:19+08:00").is_err());
+    }
+
+    #[test]
+    fn any_zone_is_converted_exactly() {
+        let utc = parse_timestamp("2026-01-02T03:04:05Z").unwrap();
+        for same in [
+            "2026-01-02T11:04:05+08:00",
+            "2026-01-01T22:34:05-04:30",
+            "2026-01-02t03:04:05z",
+            "2026-01-02T03:04:05-00:00",
+            " 2026-01-02T03:04:05+00:00\n",
+        ] {
+            assert_eq!(parse_timestamp(same), Ok(utc), "{same}");
+        }
+        for bad in [
+            "2026-01-02T03:04:05",
+            "2026-01-02T03:04:05+8:00",
+            "2026-01-02T03:04:05+24:00",
+            "2026-01-02T03:04:05 UTC",
+            "2026-13-02T03:04:05Z",
+            "",
+        ] {
+            assert!(parse_timestamp(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_range_every_binding_represents_is_enforced() {
+        let earliest = SystemTime::UNIX_EPOCH;
+        let latest = earliest + Duration::new(LATEST_UNIX_SECONDS, 999_999_999);
+        assert_eq!(parse_timestamp("1970-01-01T00:00:00Z"), Ok(earliest));
+        assert_eq!(
+            parse_timestamp("9998-12-31T23:59:59.999999999Z"),
+            Ok(latest)
+        );
+        for out in [
+            "1969-12-31T23:59:59Z",
+            "1970-01-01T07:59:59+08:00",
+            "9999-01-01T00:00:00Z",
+            "9998-12-31T23:59:59-00:01",
+            "0000-01-01T00:00:00Z",
+        ] {
+            assert!(parse_timestamp(out).is_err(), "{out}");
+        }
+        assert_eq!(format_timestamp(latest), "9998-12-31T23:59:59Z");
+        assert_eq!(format_timestamp(earliest), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            format_timestamp(earliest - Duration::from_millis(500)),
+            "1969-12-31T23:59:59Z"
+        );
+    }
+
+    #[test]
+    fn an_expiration_out_of_range_is_refused_and_a_last_updated_ignored() {
+        let body = GOOD.replace("2017-06-09T09:17:19Z", "9999-06-09T09:17:19Z");
+        assert_eq!(
+            parse_credential(body.as_bytes()),
+            Err(WireError::Timestamp("Expiration"))
+        );
+        let body = GOOD.replace("2017-06-09T03:17:19Z", "1960-06-09T03:17:19Z");
+        assert_eq!(
+            parse_credential(body.as_bytes()).unwrap().last_updated(),
+            None
+        );
     }
 
     #[test]
@@ -272,6 +400,10 @@ mod tests {
         assert_eq!(parse_role_listing(b"\n  r1 \nr2\n").unwrap(), "r1");
         assert_eq!(parse_role_listing(b" \n"), Err(WireError::NoRole));
         assert!(parse_role_listing(b"../etc").is_err());
+        assert_eq!(parse_role_listing(b"..\n"), Err(WireError::DotRole("..")));
+        assert_eq!(parse_role_listing(b" .\n"), Err(WireError::DotRole(".")));
+        assert_eq!(parse_role_listing(b"a b\n"), Err(WireError::BadRole));
+        assert_eq!(parse_role_listing(b"...\n").unwrap(), "...");
         assert!(parse_role_listing(&[0xff, 0xfe]).is_err());
     }
 
