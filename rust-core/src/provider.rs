@@ -5,9 +5,11 @@
 //! - From the refresh point a timer on the refresh thread (or the first caller, whichever
 //!   comes first) starts one background fetch; callers keep getting the cached credential.
 //!   Failed refreshes are retried the same way while the credential lasts, so an idle
-//!   process stays fresh too. Only in the short mandatory window
-//!   just before expiry do callers wait for the fetch in flight (bounded by the fetch
-//!   timeout), and if it fails they still get the cached credential while it is valid.
+//!   process stays fresh too. Only in the short mandatory window just before expiry do
+//!   callers wait for the fetch in flight, and then only briefly
+//!   ([`schedule::MANDATORY_WAIT`] from the fetch's start) and only while no refresh of
+//!   this credential has failed: a valid credential is never held back by an unhealthy
+//!   metadata service.
 //! - Without a valid credential, callers wait for one shared fetch. After a failure,
 //!   attempts back off (1 s doubling to 60 s); meanwhile callers get the last error at once.
 //! - An expired credential is never returned.
@@ -16,10 +18,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::{ArcSwap, ArcSwapOption};
 use parking_lot::{Condvar, Mutex};
+use tokio::task::AbortHandle;
 
 use crate::clock::{unix_millis, Clock, COARSE_LAG_MS};
 use crate::config::{Config, ProviderBuilder};
@@ -27,6 +30,7 @@ use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::imds::MetadataClient;
 use crate::schedule::{self, Plan};
+use crate::wire::format_timestamp;
 use crate::{fork, worker};
 
 /// A snapshot of a provider's refreshing, from [`Provider::refresh_status`].
@@ -62,8 +66,6 @@ struct Inner {
     /// state: a refresh is in flight, or the next attempt is not due yet.
     hold_until_ms: AtomicU64,
     generation: ArcSwap<Generation>,
-    /// Identifies the latest wake-up scheduled; earlier ones do nothing when they fire.
-    wake_epoch: AtomicU64,
 }
 
 struct Cached {
@@ -89,10 +91,16 @@ struct RefreshState {
     failures: u32,
     next_attempt_at: Option<SystemTime>,
     last_error: Option<Error>,
+    /// The one pending wake-up timer on the refresh thread, aborted when superseded or
+    /// when the provider is dropped, so that a dropped provider leaves nothing behind.
+    wake: Option<AbortHandle>,
 }
 
 /// The outcome of one fetch, shared by every caller waiting for it.
 struct Slot {
+    /// When the fetch started: callers that hold a valid credential wait only until
+    /// [`schedule::MANDATORY_WAIT`] after it.
+    started: Instant,
     result: Mutex<Option<Result<Arc<Credential>>>>,
     done: Condvar,
 }
@@ -111,16 +119,17 @@ impl Provider {
                 cache: ArcSwapOption::empty(),
                 hold_until_ms: AtomicU64::new(0),
                 generation: ArcSwap::from_pointee(Generation::new(fork::generation())),
-                wake_epoch: AtomicU64::new(0),
             }),
         }
     }
 
     /// The current credential: an immutable snapshot, never expired.
     ///
-    /// Blocks only when there is no usable cached credential (first call, after expiry, or
-    /// in the last moments before expiry while a refresh is in flight), and then at most for
-    /// the fetch timeout. Concurrent callers share one fetch. Thread-safe.
+    /// Blocks only when there is no valid cached credential (first call, after expiry),
+    /// and then at most for the fetch timeout; concurrent callers share one fetch. In the
+    /// last moments before expiry, while a refresh is in flight and none has failed, it
+    /// waits at most 200 ms (counted from the refresh's start) for
+    /// the new credential, else returns the cached one. Thread-safe.
     pub fn credential(&self) -> Result<Arc<Credential>> {
         match self.cached_credential() {
             Some(credential) => Ok(credential),
@@ -204,7 +213,11 @@ impl Inner {
                 }
                 self.update_hold(&state, Some(c));
                 match &state.in_flight {
-                    Some(slot) if now >= c.plan.mandatory_at => Arc::clone(slot),
+                    // Near expiry, a healthy refresh is worth a short wait; after a
+                    // failure, or past the wait, the valid cached credential serves.
+                    Some(slot) if now >= c.plan.mandatory_at && state.last_error.is_none() => {
+                        Arc::clone(slot)
+                    }
                     _ => return Ok(Arc::clone(&c.credential)),
                 }
             }
@@ -226,14 +239,38 @@ impl Inner {
         };
         drop(state);
 
-        match slot.wait(self.config.fetch_timeout + Duration::from_secs(1)) {
+        let outcome = match valid {
+            Some(_) => slot.wait_until(slot.started + schedule::MANDATORY_WAIT),
+            // Only guards against a refresh thread that died: fetches end by themselves.
+            None => {
+                let limit = self.config.fetch_timeout + Duration::from_secs(1);
+                slot.wait_until(Instant::now() + limit).or_else(|| {
+                    Some(Err(Error::new(
+                        ErrorKind::Internal,
+                        format!(
+                            "the refresh thread gave no answer within {} ms",
+                            limit.as_millis()
+                        ),
+                    )))
+                })
+            }
+        };
+        let Some(outcome) = outcome else {
+            // The refresh is slower than a healthy one: keep serving the valid credential.
+            let now = self.clock.now();
+            return match valid.filter(|c| now < c.plan.expires_at) {
+                Some(c) => Ok(Arc::clone(&c.credential)),
+                None => self.slow_path(),
+            };
+        };
+        match outcome {
             Ok(credential) if !credential.is_expired_at(self.clock.now()) => Ok(credential),
             Ok(credential) => Err(Error::new(
                 ErrorKind::InvalidResponse,
                 format!(
                     "the metadata service returned a credential that expired at {}, before \
                      it could be used; check the instance clock",
-                    humantime::format_rfc3339_seconds(credential.expiration())
+                    format_timestamp(credential.expiration())
                 ),
             )),
             Err(err) => {
@@ -257,7 +294,7 @@ impl Inner {
         let mut err = match cached {
             Some(c) => cause.context(format_args!(
                 "no valid credential (the cached one expired at {}; refreshing it failed)",
-                humantime::format_rfc3339_seconds(c.plan.expires_at)
+                format_timestamp(c.plan.expires_at)
             )),
             None => cause,
         };
@@ -348,7 +385,10 @@ impl Inner {
                             refresh_at_ms: unix_millis(plan.refresh_at).min(hot_until_ms),
                             hot_until_ms,
                         })));
-                        *state = RefreshState::default();
+                        *state = RefreshState {
+                            wake: state.wake.take(),
+                            ..RefreshState::default()
+                        };
                         Ok(credential)
                     }
                 }
@@ -364,7 +404,7 @@ impl Inner {
                         failures = state.failures,
                         "refreshing the credential failed; serving the cached one until it \
                          expires at {}; next attempt in {} ms: {err}",
-                        humantime::format_rfc3339_seconds(c.plan.expires_at),
+                        format_timestamp(c.plan.expires_at),
                         wait.as_millis()
                     ),
                     None => tracing::warn!(
@@ -383,7 +423,7 @@ impl Inner {
         if let Some(c) = cached.as_ref().filter(|c| now < c.plan.expires_at) {
             let at = state.next_attempt_at.unwrap_or(c.plan.refresh_at);
             if at < c.plan.expires_at {
-                self.schedule_wake(at);
+                self.schedule_wake(&mut state, at);
             }
         }
         drop(state);
@@ -391,22 +431,25 @@ impl Inner {
     }
 
     /// Wakes on the refresh thread at `at` (on the provider's clock) to do what a call
-    /// would do then; supersedes the wake-ups scheduled before. Holds the provider weakly:
-    /// a dropped provider is not kept alive by its timer.
-    fn schedule_wake(self: &Arc<Self>, at: SystemTime) {
-        let epoch = self.wake_epoch.fetch_add(1, Ordering::AcqRel) + 1;
+    /// would do then, replacing (aborting) the wake-up scheduled before. The timer holds
+    /// the provider weakly and is aborted when the provider is dropped: a dropped provider
+    /// is neither kept alive nor leaves a sleeping task behind.
+    fn schedule_wake(self: &Arc<Self>, state: &mut RefreshState, at: SystemTime) {
         let sleep = self.clock.sleep_until(at);
         let provider = Arc::downgrade(self);
         let spawned = worker::spawn(async move {
             sleep.await;
             if let Some(inner) = provider.upgrade() {
-                if inner.wake_epoch.load(Ordering::Acquire) == epoch {
-                    inner.wake();
-                }
+                inner.wake();
             }
         });
-        if let Err(e) = spawned {
-            tracing::debug!("no background refresh scheduled: {e}");
+        match spawned {
+            Ok(timer) => {
+                if let Some(previous) = state.wake.replace(timer) {
+                    previous.abort();
+                }
+            }
+            Err(e) => tracing::debug!("no background refresh scheduled: {e}"),
         }
     }
 
@@ -425,7 +468,7 @@ impl Inner {
         }
         let due = state.next_attempt_at.unwrap_or(c.plan.refresh_at);
         if now < due {
-            self.schedule_wake(due);
+            self.schedule_wake(&mut state, due);
             return;
         }
         match self.start_fetch(&generation, &mut state) {
@@ -435,9 +478,11 @@ impl Inner {
     }
 
     /// Lets warm-path callers skip the refresh state until something is due: the mandatory
-    /// window while a fetch is in flight, else the next attempt.
+    /// window while a fetch is in flight (expiry, if a refresh already failed: then nobody
+    /// waits for it), else the next attempt.
     fn update_hold(&self, state: &RefreshState, cached: Option<&Cached>) {
         let hold = match (cached, &state.in_flight, state.next_attempt_at) {
+            (Some(c), Some(_), _) if state.last_error.is_some() => c.plan.expires_at,
             (Some(c), Some(_), _) => c.plan.mandatory_at,
             (Some(c), None, Some(at)) => at.min(c.plan.expires_at),
             _ => SystemTime::UNIX_EPOCH,
@@ -473,6 +518,19 @@ impl Drop for Completion {
     }
 }
 
+impl Drop for Inner {
+    /// Aborts the pending wake-up timer of this fork generation (a parent's timer is not
+    /// in this process).
+    fn drop(&mut self) {
+        let generation = self.generation.load();
+        if generation.id == fork::generation() {
+            if let Some(timer) = generation.refresh.lock().wake.take() {
+                timer.abort();
+            }
+        }
+    }
+}
+
 impl Generation {
     fn new(id: u64) -> Generation {
         Generation {
@@ -486,6 +544,7 @@ impl Generation {
 impl Slot {
     fn new() -> Slot {
         Slot {
+            started: Instant::now(),
             result: Mutex::new(None),
             done: Condvar::new(),
         }
@@ -496,19 +555,11 @@ impl Slot {
         self.done.notify_all();
     }
 
-    /// Waits for the outcome; `limit` only guards against a refresh thread that died.
-    fn wait(&self, limit: Duration) -> Result<Arc<Credential>> {
+    /// Waits for the outcome until `deadline`; `None` if there is none by then.
+    fn wait_until(&self, deadline: Instant) -> Option<Result<Arc<Credential>>> {
         let mut result = self.result.lock();
         self.done
-            .wait_while_for(&mut result, |r| r.is_none(), limit);
-        result.clone().unwrap_or_else(|| {
-            Err(Error::new(
-                ErrorKind::Internal,
-                format!(
-                    "the refresh thread gave no answer within {} ms",
-                    limit.as_millis()
-                ),
-            ))
-        })
+            .wait_while_until(&mut result, |r| r.is_none(), deadline);
+        result.clone()
     }
 }

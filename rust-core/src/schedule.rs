@@ -16,14 +16,23 @@ pub(crate) const ROTATION_LEAD: Duration = Duration::from_secs(30 * 60);
 /// Longest wait between two refresh attempts, whatever has failed.
 pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(60);
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest a caller that holds a valid credential waits, in the mandatory window, for
+/// the refresh in flight, counted from that refresh's start. A healthy refresh is one GET
+/// with a cached metadata token, about a millisecond on ECS (0.6 ms for a cold token + GET
+/// on loopback, BENCHMARKS.md); 200 ms covers a loaded service a hundredfold, plus the
+/// first retry of a dropped connection (at most 100 ms of backoff), and is 25 times shorter
+/// than the default fetch timeout. A refresh slower than that is treated as failing: the
+/// cached credential serves while it is valid.
+pub(crate) const MANDATORY_WAIT: Duration = Duration::from_millis(200);
 
 /// The moments that matter for one cached credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Plan {
     /// From here a call starts a background refresh (and still returns the cached value).
     pub(crate) refresh_at: SystemTime,
-    /// From here a call waits for the refresh in flight (bounded by the fetch timeout),
-    /// and still gets the cached value if that refresh fails.
+    /// From here a call waits briefly for the refresh in flight (at most
+    /// [`MANDATORY_WAIT`] from its start, and not at all once a refresh has failed), and
+    /// gets the cached value if that refresh fails or takes longer.
     pub(crate) mandatory_at: SystemTime,
     /// From here the credential is never handed out.
     pub(crate) expires_at: SystemTime,

@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwapOption;
 use tokio::runtime::Handle;
+use tokio::task::AbortHandle;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::fork;
@@ -22,14 +23,12 @@ struct Worker {
 static CURRENT: ArcSwapOption<Worker> = ArcSwapOption::const_empty();
 
 /// Runs `task` on the refresh thread, starting that thread if this process (or this forked
-/// child) has none yet. Fails only if the thread or runtime cannot be created.
-pub(crate) fn spawn(task: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+/// child) has none yet; the handle cancels it. Fails only if the thread or runtime cannot
+/// be created.
+pub(crate) fn spawn(task: impl Future<Output = ()> + Send + 'static) -> Result<AbortHandle> {
     let worker = current();
     match worker.handle.get_or_init(start) {
-        Ok(handle) => {
-            handle.spawn(task);
-            Ok(())
-        }
+        Ok(handle) => Ok(handle.spawn(task).abort_handle()),
         Err(why) => Err(Error::new(
             ErrorKind::Internal,
             format!("could not start the ecscred refresh thread: {why}"),

@@ -168,8 +168,8 @@ fn a_failing_refresh_serves_the_cached_credential_until_expiry_then_errors_then_
     });
     assert!(Arc::ptr_eq(&p.credential().unwrap(), &old));
 
-    // Mandatory window: callers wait for the next attempt, which fails, and still get the
-    // cached credential while it is valid.
+    // Mandatory window: a refresh has failed, so callers do not wait for the next attempt;
+    // they get the cached credential while it is valid.
     f.advance_to_before(old.expiration(), 0.5);
     assert!(Arc::ptr_eq(&p.credential().unwrap(), &old));
 
