@@ -29,8 +29,17 @@ fn duration(seconds: f64) -> PyResult<Duration> {
         .map_err(|_| PyValueError::new_err(format!("expected seconds >= 0, got {seconds}")))
 }
 
+/// An instant the manual clock can stand at (1970 to 2554), else `ValueError`.
 fn unix(seconds: f64) -> PyResult<SystemTime> {
-    Ok(UNIX_EPOCH + duration(seconds)?)
+    UNIX_EPOCH
+        .checked_add(duration(seconds)?)
+        .filter(|t| ecscred::ManualClock::can_stand_at(*t))
+        .ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "the manual clock stands between 1970 and 2554; {seconds} s after the epoch \
+                 is outside"
+            ))
+        })
 }
 
 fn unix_seconds(t: SystemTime) -> f64 {
@@ -54,9 +63,18 @@ impl ManualClock {
         })
     }
 
-    /// Moves the clock forward by `seconds`.
+    /// Moves the clock forward by `seconds` (`ValueError` past the year 2554).
     fn advance(&self, seconds: f64) -> PyResult<()> {
-        self.clock.advance(duration(seconds)?);
+        use ecscred::Clock as _;
+        let by = duration(seconds)?;
+        let to = self.clock.now().checked_add(by);
+        if !to.is_some_and(ecscred::ManualClock::can_stand_at) {
+            return Err(PyValueError::new_err(format!(
+                "advancing the manual clock by {seconds} s would pass the year 2554, where it \
+                 ends"
+            )));
+        }
+        self.clock.advance(by);
         Ok(())
     }
 

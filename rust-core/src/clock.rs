@@ -63,6 +63,9 @@ impl Clock for SystemClock {
 /// A clock that moves only when told to: for tests of refresh timing. Its
 /// [`sleep_until`](Clock::sleep_until) completes when [`advance`](ManualClock::advance)
 /// or [`set`](ManualClock::set) moves it to or past the deadline.
+///
+/// It counts nanoseconds since the Unix epoch in 64 bits, so it stands between 1970 and
+/// 2554 ([`ManualClock::can_stand_at`]); earlier or later instants saturate at those ends.
 #[derive(Debug)]
 pub struct ManualClock {
     /// Nanoseconds since the Unix epoch; sleepers watch it.
@@ -77,15 +80,28 @@ impl ManualClock {
         }
     }
 
-    /// Moves the clock forward by `by`.
+    /// Moves the clock forward by `by` (saturating at the clock's end, in 2554).
     pub fn advance(&self, by: Duration) {
-        self.unix_nanos
-            .send_modify(|t| *t = t.saturating_add(by.as_nanos() as u64));
+        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        self.unix_nanos.send_modify(|t| *t = t.saturating_add(by));
     }
 
     /// Sets the clock to `to`.
     pub fn set(&self, to: SystemTime) {
         self.unix_nanos.send_replace(to_nanos(to));
+    }
+
+    /// Whether the clock can stand at `t` exactly (1970 to 2554), for callers that must
+    /// refuse other instants rather than saturate.
+    pub fn can_stand_at(t: SystemTime) -> bool {
+        t.duration_since(UNIX_EPOCH)
+            .is_ok_and(|d| u64::try_from(d.as_nanos()).is_ok())
+    }
+
+    /// How many sleeps (timers of [`sleep_until`](Clock::sleep_until)) wait on this clock
+    /// now: tests check that dropped providers leave no timer behind.
+    pub fn pending_sleeps(&self) -> usize {
+        self.unix_nanos.receiver_count()
     }
 }
 
@@ -110,7 +126,7 @@ impl Clock for ManualClock {
 
 fn to_nanos(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
         .unwrap_or(0)
 }
 
