@@ -23,7 +23,10 @@ from ._ecscred import flush_logs as _flush_logs
 
 __all__ = ["MockMetadataServer", "ManualClock", "flush_logs"]
 
-_KINDS = ("status", "delay", "drop", "malformed_json", "code", "expired", "redirect", "huge_body")
+_KINDS = (
+    "status", "delay", "drop", "malformed_json", "code", "expired", "expiration", "redirect",
+    "huge_body",
+)
 _TARGETS = ("any", "token", "role", "credential")
 
 
@@ -106,7 +109,15 @@ class MockMetadataServer:
         counters: Dict[str, int] = json.loads(self._server.counters_json())
         return counters
 
+    def requests(self) -> List[str]:
+        """The latest metadata request lines (at most 4096), oldest first, each
+        ``"METHOD target"`` with the target exactly as the mock received it, e.g.
+        ``"GET /latest/meta-data/ram/security-credentials/EcsRamRoleTest"``."""
+        lines: List[str] = json.loads(self._server.requests_json())
+        return lines
+
     def reset_counters(self) -> None:
+        """Zeroes the counters and forgets the request lines."""
         self._server.reset_counters()
 
     def inject(
@@ -119,8 +130,9 @@ class MockMetadataServer:
     ) -> None:
         """Arms a fault after those already armed. ``kind`` and its fields: ``status``
         (``status=500``), ``delay`` (``ms=300``), ``drop``, ``malformed_json``, ``code``
-        (``code="Failure"``), ``expired``, ``redirect`` (``location=...``), ``huge_body``
-        (``bytes=N``). ``target``: ``any``, ``token``, ``role`` or ``credential``.
+        (``code="Failure"``), ``expired``, ``expiration`` (``expiration="..."``: a fresh
+        credential with this ``Expiration`` text, verbatim), ``redirect``
+        (``location=...``), ``huge_body`` (``bytes=N``). ``target``: ``any``, ``token``, ``role`` or ``credential``.
         ``count``: how many requests it answers (``None``: until cleared)."""
         self._server.inject_json(_fault_json(kind, target, count, fields))
 

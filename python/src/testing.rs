@@ -176,7 +176,13 @@ impl MockServer {
         self.with(|s| to_json(&s.counters()))?
     }
 
-    /// Zeroes the counters.
+    /// The latest metadata request lines as received, as JSON (see
+    /// `ecscred_mock::MockServer::requests`).
+    fn requests_json(&self) -> PyResult<String> {
+        self.with(|s| to_json(&s.requests()))?
+    }
+
+    /// Zeroes the counters and forgets the request lines.
     fn reset_counters(&self) -> PyResult<()> {
         self.with(|s| s.reset_counters())
     }

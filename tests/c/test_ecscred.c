@@ -361,6 +361,82 @@ static void test_invalid_config(void) {
     CHECK_CONTAINS(last_error(), "role name");
 }
 
+/* Expiration at the edges of the range every binding represents (1970 to 9998): the same
+ * instants as the Rust, Python and Go tests, converted or refused alike. */
+static void test_expiration_range(void) {
+    static const struct {
+        const char *sent;
+        int64_t want; /* -1: refused */
+    } cases[] = {
+        {"9998-12-31T23:59:59Z", 253370764799},
+        {"9999-01-01T07:59:59+08:00", 253370764799},
+        {"9998-12-31t23:59:59.5z", 253370764799},
+        {"2030-01-02T11:04:05+08:00", 1893553445},
+        {"9999-01-01T00:00:00Z", -1},
+        {"2030-01-02T03:04:05", -1},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ecscred_options opts;
+        ecscred_provider *p = NULL;
+        ecscred_credential *c = NULL;
+        ecscred_status s;
+        char fault[256];
+        mock_reset();
+        snprintf(fault, sizeof fault,
+                 "{\"kind\":\"expiration\",\"expiration\":\"%s\",\"count\":1}",
+                 cases[i].sent);
+        mock_fault(fault);
+        mock_options(&opts);
+        CHECK(ecscred_provider_new(&opts, &p) == ECSCRED_OK, "%s", last_error());
+        s = ecscred_provider_get_credential(p, &c);
+        if (cases[i].want < 0) {
+            CHECK(s == ECSCRED_INVALID_RESPONSE, "%s: %s", cases[i].sent, ecscred_status_str(s));
+            CHECK_CONTAINS(last_error(), "Expiration");
+        } else {
+            CHECK(s == ECSCRED_OK, "%s: %s", cases[i].sent, last_error());
+            if (s == ECSCRED_OK) {
+                CHECK(ecscred_credential_expiration(c) == cases[i].want, "%s: %lld", cases[i].sent,
+                      (long long)ecscred_credential_expiration(c));
+                ecscred_credential_free(c);
+            }
+        }
+        ecscred_provider_free(p);
+    }
+    mock_reset();
+}
+
+/* No role name or endpoint from the configuration changes where a request goes. */
+static void test_request_targets(void) {
+    ecscred_options opts;
+    char message[1024];
+    ecscred_status s;
+    char *lines;
+
+    mock_reset();
+    mock_options(&opts);
+    opts.role_name = "..";
+    s = fetch_status(&opts, message, sizeof message);
+    CHECK(s == ECSCRED_INVALID_CONFIG, "%s: %s", ecscred_status_str(s), message);
+    CHECK_CONTAINS(message, "\"..\"");
+    CHECK(mock_counter("requests") == 0, "a refused role sends nothing");
+
+    opts.role_name = "...";
+    s = fetch_status(&opts, message, sizeof message);
+    CHECK(s == ECSCRED_ROLE_NOT_FOUND, "%s: %s", ecscred_status_str(s), message);
+    lines = mock_must("GET", "/_mock/requests", NULL);
+    CHECK_CONTAINS(lines, "\"GET /latest/meta-data/ram/security-credentials/...\"");
+    free(lines);
+
+    mock_options(&opts);
+    opts.endpoint = "http://:pw-secret@127.0.0.1:1";
+    s = fetch_status(&opts, message, sizeof message);
+    CHECK(s == ECSCRED_INVALID_CONFIG, "%s: %s", ecscred_status_str(s), message);
+    CHECK_CONTAINS(message, "user info");
+    CHECK(strstr(message, "pw-secret") == NULL, "the password is echoed: %s", message);
+    mock_reset();
+}
+
 static void test_null_arguments(void) {
     ecscred_provider *p = NULL;
     ecscred_credential *c = NULL;
@@ -717,6 +793,8 @@ int main(void) {
     RUN(test_timeout);
     RUN(test_disabled);
     RUN(test_invalid_config);
+    RUN(test_expiration_range);
+    RUN(test_request_targets);
     RUN(test_null_arguments);
     RUN(test_invalid_utf8);
     RUN(test_invalid_arguments);
