@@ -128,7 +128,9 @@ pub unsafe extern "C" fn ecscred_credential_expiration(
         // In range by the engine's contract; saturating all the same.
         c.expiration()
             .duration_since(UNIX_EPOCH)
-            .map_or(0, |after| i64::try_from(after.as_secs()).unwrap_or(i64::MAX))
+            .map_or(0, |after| {
+                i64::try_from(after.as_secs()).unwrap_or(i64::MAX)
+            })
     })
 }
 
