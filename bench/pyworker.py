@@ -3,6 +3,7 @@
     pyworker.py warm     --provider P --url URL [--rounds R] [--number N]
     pyworker.py rollover --provider P --url URL [--threads T] [--after S]
     pyworker.py probe    --provider P --url URL [--role ROLE]   ('' → discovered)
+    pyworker.py outage   --provider P --url URL [--threads T] [--after S] [--lifetime L]
 
 P is ``ecscred`` (ecscred.EcsRamRoleCredentialsProvider), ``oss2``
 (oss2.credentials.EcsRamRoleCredentialsProvider) or ``alibabacloud``
@@ -167,6 +168,63 @@ def rollover(args: argparse.Namespace) -> Dict[str, Any]:
     }
 
 
+def outage(args: argparse.Namespace) -> Dict[str, Any]:
+    """The metadata service hangs (every credential GET delayed past the read timeout) from
+    just after the first fetch: callers run through the refresh and mandatory windows into
+    expiry. Reports how long calls that got the cached credential waited."""
+    lifetime = float(args.lifetime)
+    provider = make_provider(args.provider, args.url, ROLE, lifetime)
+    first_id = provider.get_credentials().get_access_key_id()
+    issued = {c["access_key_id"]: c for c in admin(args.url, "GET", "/_mock/credentials")}
+    expires = _utc(issued[first_id]["expiration"])
+    admin(args.url, "POST", "/_mock/faults",
+          {"kind": "delay", "ms": int(args.hang_ms), "target": "credential"})
+    admin(args.url, "POST", "/_mock/counters/reset", {})
+
+    stop = threading.Event()
+    served: List[List[float]] = [[] for _ in range(args.threads)]  # waits of cached answers
+    errors: List[List[float]] = [[] for _ in range(args.threads)]  # (seconds to expiry)
+    expired = [0] * args.threads
+
+    def caller(i: int) -> None:
+        while not stop.is_set():
+            t0 = time.perf_counter()
+            try:
+                c = provider.get_credentials()
+            except Exception:  # after expiry: expected, reported
+                errors[i].append(expires - time.time())
+                c = None
+            waited = time.perf_counter() - t0
+            if c is not None:
+                served[i].append(waited)
+                if time.time() >= expires:
+                    expired[i] += 1
+            time.sleep(0.001)
+
+    threads = [threading.Thread(target=caller, args=(i,), daemon=True)
+               for i in range(args.threads)]
+    for t in threads:
+        t.start()
+    while time.time() < expires + args.after:
+        time.sleep(0.1)
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    waits = sorted(w for ws in served for w in ws)
+    early_errors = sum(1 for es in errors for left in es if left > 0)
+    counters = admin(args.url, "GET", "/_mock/counters")
+    return {
+        "threads": args.threads, "served": len(waits),
+        "worst_served_wait_ms": waits[-1] * 1000 if waits else 0.0,
+        "p999_served_wait_ms": waits[int(len(waits) * 0.999)] * 1000 if waits else 0.0,
+        "served_over_10ms": sum(w > 0.010 for w in waits),
+        "served_stall_s": sum(w for w in waits if w > 0.010),
+        "errors_before_expiry": early_errors,
+        "errors_after_expiry": sum(len(es) for es in errors) - early_errors,
+        "expired_handed_out": sum(expired), "credential_gets": counters["credential_gets"],
+    }
+
+
 def task_count() -> int:
     import os
     return len(os.listdir("/proc/self/task"))
@@ -228,7 +286,7 @@ def probe(args: argparse.Namespace) -> Dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=("warm", "rollover", "probe"))
+    parser.add_argument("mode", choices=("warm", "rollover", "probe", "outage"))
     parser.add_argument("--provider", required=True)
     parser.add_argument("--url", required=True)
     parser.add_argument("--rounds", type=int, default=11)
@@ -236,9 +294,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--after", type=float, default=2.0)
     parser.add_argument("--lifetime", type=float, default=24.0)
+    parser.add_argument("--hang-ms", type=int, default=3000)
     parser.add_argument("--role", default=ROLE)
     args = parser.parse_args()
-    result = {"warm": warm, "rollover": rollover, "probe": probe}[args.mode](args)
+    result = {"warm": warm, "rollover": rollover, "probe": probe, "outage": outage}[args.mode](args)
     result["refused_connects"] = len(guard.REFUSED)
     print(json.dumps(result), flush=True)
     return 0
