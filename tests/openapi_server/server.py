@@ -21,7 +21,8 @@ real services use (``InvalidAccessKeyId.NotFound``, ``SignatureDoesNotMatch``,
 ``InvalidSecurityToken.MismatchWithAccessKey``, ``InvalidSecurityToken.Expired``, ...).
 
 Every request is recorded in :attr:`OpenApiTestServer.requests` (scheme, action, access
-key id, status, code), so tests can tell which credential signed what.
+key id and the expiration of its credential, status, code), so tests can tell which
+credential signed what.
 """
 
 import base64
@@ -103,6 +104,7 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         self._request_id = str(uuid.uuid4()).upper()
         self._ak: Optional[str] = None
+        self._expiration: Optional[float] = None
         self._scheme = "anonymous"
         self._action: Optional[str] = None
         parts = urlsplit(self.path)
@@ -126,7 +128,7 @@ class Handler(BaseHTTPRequestHandler):
                                           "Message": f"test server error: {e!r}"}, "InternalError"
         self.server.record({"method": self.command, "scheme": self._scheme,
                             "action": self._action, "access_key_id": self._ak,
-                            "status": status, "code": code})
+                            "expiration": self._expiration, "status": status, "code": code})
         self._send(status, payload)
 
     def do_GET(self) -> None:
@@ -171,6 +173,8 @@ class Handler(BaseHTTPRequestHandler):
         if found is None:
             raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
         sts = found["security_token"] is not None
+        if found["expiration"] is not None:
+            self._expiration = _parse_utc(found["expiration"])
         if sts:
             if not token:
                 raise ApiError(400, "MissingSecurityToken",
@@ -178,7 +182,7 @@ class Handler(BaseHTTPRequestHandler):
             if not _same(token, found["security_token"]):
                 raise ApiError(400, "InvalidSecurityToken.MismatchWithAccessKey",
                                "The Security Token does not match the AccessKeyId.")
-            if self.server.keys.now() >= _parse_utc(found["expiration"]):
+            if self.server.keys.now() >= _parse_utc(found["expiration"]):  # the mock's clock
                 raise ApiError(400, "InvalidSecurityToken.Expired",
                                "Specified SecurityToken is expired.")
         elif token:
@@ -313,7 +317,8 @@ class OpenApiTestServer:
 
     @property
     def requests(self) -> List[Dict[str, Any]]:
-        """Every request so far: method, scheme, action, access_key_id, status, code."""
+        """Every request so far: method, scheme, action, access_key_id, expiration (Unix
+        seconds, ``None`` for a static key or an unknown id), status, code."""
         with self._server.lock:
             return list(self._server.log)
 
