@@ -124,6 +124,13 @@ class ThroughSdk:
                 request.set_accept_format("json")
                 return client.do_action_with_exception(request)
 
+        # The SDKs send API calls through HTTP(S)_PROXY, and neither honours NO_PROXY. A
+        # cell's proxy variables are about ecscred's metadata traffic, which ignores them
+        # (the provider is built by now): the SDKs' calls to the local server must not
+        # see them.
+        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+            os.environ.pop(name, None)
+
         def get() -> Tuple[str, int]:
             server.clear_requests()
             call()

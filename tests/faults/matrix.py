@@ -1380,7 +1380,13 @@ def report(
         "`ecscred_set_log_callback` at `ECSCRED_LOG_DEBUG`; Python "
         "`EcsRamRoleCredentialsProvider.get_credentials` / `ecscred.get_credentials`, logs "
         "through the `ecscred` logger at DEBUG; Go `Provider.Credentials` / `Default(\"\")`, "
-        "logs through `ecscred.SetLogger` with a `log/slog` text handler at DEBUG.",
+        "logs through `ecscred.SetLogger` with a `log/slog` text handler at DEBUG. "
+        "tea-openapi and sdk-core: the Python driver getting each credential through one "
+        "signed STS GetCallerIdentity call to the local OpenAPI test server "
+        "(`tests/openapi_server`), with tea-openapi's generated client over "
+        "`ecscred.credential_client` and aliyun-python-sdk-core's `AcsClient` over "
+        "`ecscred.sdk_core_credential`: every error must come out of the SDK call as "
+        "ecscred's exception class.",
         "",
         "| fault | " + " | ".join(surfaces) + " |",
         "| --- | " + " | ".join("---" for _ in surfaces) + " |",
