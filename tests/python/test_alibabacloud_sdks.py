@@ -5,6 +5,7 @@ signatures) and aliyun-python-sdk-core's AcsClient (RPC and ROA). The server che
 every signature against the credential the mock metadata service issued."""
 
 import asyncio
+import pickle
 import sys
 import threading
 import time
@@ -177,6 +178,9 @@ def test_an_outage_raises_ecscreds_error(closed_port: Any, asynchronous: bool) -
     assert error.kind == ecscred.ErrorKind.UNREACHABLE and error.retryable
     assert error.code == "ecscred.UNREACHABLE"
     assert str(error) == error.message and closed_port.url in error.message
+    # Pickled (a multiprocessing result), it is the plain ecscred class.
+    plain = pickle.loads(pickle.dumps(error))
+    assert type(plain) is ecscred.MetadataUnreachableError and plain.message == error.message
 
 
 def test_missing_sdk_is_a_clear_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
