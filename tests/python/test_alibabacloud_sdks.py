@@ -5,6 +5,7 @@ signatures) and aliyun-python-sdk-core's AcsClient (RPC and ROA). The server che
 every signature against the credential the mock metadata service issued."""
 
 import asyncio
+import concurrent.futures
 import pickle
 import sys
 import threading
@@ -143,6 +144,11 @@ def _wait_for_second_credential(mock: MockMetadataServer, provider: Any) -> None
     raise AssertionError("the refresh did not land")
 
 
+class _NoExecutor(concurrent.futures.ThreadPoolExecutor):
+    def submit(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the warm path went to the executor")
+
+
 def test_async_cold_fetch_leaves_the_event_loop_free(mock: MockMetadataServer) -> None:
     provider = ecscred.EcsRamRoleCredentialsProvider(ROLE, endpoint=mock.url)
     mock.inject("delay", ms=500, target="credential", count=1)
@@ -154,7 +160,8 @@ def test_async_cold_fetch_leaves_the_event_loop_free(mock: MockMetadataServer) -
             ticks += 1
             await asyncio.sleep(0.01)
         await fetch
-        # warm: returns without leaving the loop, the same snapshot
+        # warm: the same snapshot, without leaving the loop (no executor to run in now)
+        asyncio.get_running_loop().set_default_executor(_NoExecutor())
         assert (await provider.get_credentials_async()) is fetch.result()
         return ticks
 

@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import json
 import random
+import urllib.error
 import urllib.request
 import uuid
 from typing import Any, Dict, List, Optional, Tuple
