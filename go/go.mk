@@ -1,7 +1,9 @@
 # The Go package (go/) and its example (examples/go/). Included by the top-level Makefile.
 #
 #   make test-go    go vet, gofmt check, go test -race (against the mock metadata service and
-#                   the local OSS test server), the leak test without -race, and the
+#                   the local OSS test server), the leak test without -race, the
+#                   go/alibabacloud module (its own go.mod: darabonba-openapi and
+#                   credentials-go) against the local OpenAPI test server, and the
 #                   example run end to end
 #   make bench-go   the warm Credentials call, cgo crossing included
 #
@@ -26,6 +28,9 @@ test-go: go-prefix
 	cd go && $(GO_ENV) $(GO) vet ./...
 	cd go && $(GO_ENV) $(GO) test -race -count=1 ./...
 	cd go && $(GO_ENV) $(GO) test -count=1 -run '^TestCreateUseCloseDoesNotLeak$$' -v .
+	@# Without -race: concurrent calls make -race report the SDKs' own races (tea/dara's
+	@# shared http.Client, darabonba-openapi's Client.Headers), none in the adapter.
+	cd go/alibabacloud && $(GO_ENV) $(GO) vet ./... && $(GO_ENV) $(GO) test -count=1 ./...
 	# go build does not notice a changed libecscred.a (golang/go#24355): never reuse the binary.
 	rm -f $(abspath $(TARGET_DIR))/ecscred-go-example
 	cd examples/go && $(GO_ENV) $(GO) vet ./... && $(GO_ENV) $(GO) build -o $(abspath $(TARGET_DIR))/ecscred-go-example .

@@ -12,6 +12,11 @@ almost never wait on the network::
     cfg.credentials_provider = provider                      # alibabacloud-oss-v2
     oss2.ProviderAuthV4(provider)                            # or any oss2 provider auth
 
+    # tea-openapi SDKs (alibabacloud_ecs20140526, alibabacloud_sts20150401, ...)
+    Config(credential=ecscred.credential_client("EcsRamRoleTest"), region_id=...)
+    # aliyun-python-sdk-core
+    AcsClient(region_id=..., credential=ecscred.sdk_core_credential("EcsRamRoleTest"))
+
 Environment (read when a provider is built; options win): ``ALIBABA_CLOUD_ECS_METADATA``
 (role), ``ALIBABA_CLOUD_ECS_METADATA_DISABLED``, ``ALIBABA_CLOUD_IMDSV1_DISABLED``,
 ``ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT``.
@@ -22,7 +27,7 @@ Failures raise :class:`CredentialError` subclasses; warnings of the engine go to
 
 import atexit
 import logging
-from typing import Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from ._ecscred import Credentials, EcsRamRoleCredentialsProvider, __version__
 from ._ecscred import shared_provider as _shared_provider
@@ -40,7 +45,11 @@ from ._errors import (
     MetadataUnreachableError,
     RoleNotFoundError,
 )
+from .credentials_client import credential_client
 from .oss import EcsRamRoleAuth
+
+if TYPE_CHECKING:
+    from .sdk_core import EcsRamRoleStsCredential
 
 __all__ = [
     "__version__",
@@ -48,6 +57,8 @@ __all__ = [
     "EcsRamRoleCredentialsProvider",
     "EcsRamRoleAuth",
     "get_credentials",
+    "credential_client",
+    "sdk_core_credential",
     "ErrorKind",
     "CredentialError",
     "MetadataDisabledError",
@@ -84,3 +95,17 @@ def get_credentials(role_name: Optional[str] = None) -> Credentials:
         # racing first callers wrap the same core provider; setdefault keeps one wrapper.
         provider = _shared.setdefault(role_name, _shared_provider(role_name))
     return provider.get_credentials()
+
+
+def sdk_core_credential(
+    role_name: Optional[str] = None, *, provider: Any = None, **provider_options: Any
+) -> "EcsRamRoleStsCredential":
+    """A credential for aliyun-python-sdk-core's ``AcsClient(credential=...)`` that signs
+    each request with one snapshot; see :func:`ecscred.sdk_core.sdk_core_credential`.
+
+    Raises:
+        ImportError: aliyun-python-sdk-core is not installed.
+    """
+    from .sdk_core import sdk_core_credential as build
+
+    return build(role_name, provider=provider, **provider_options)

@@ -1,9 +1,10 @@
 //! `ecscred.Credentials`: the immutable Python snapshot of one core [`Credential`].
 //!
-//! It satisfies both plug-in interfaces at once: oss2's getters (`get_access_key_id()`,
-//! `get_access_key_secret()`, `get_security_token()`) and alibabacloud-oss-v2's
+//! It satisfies the plug-in interfaces at once: oss2's getters (`get_access_key_id()`,
+//! `get_access_key_secret()`, `get_security_token()`), alibabacloud-oss-v2's
 //! `Credentials` (attributes `access_key_id`, `access_key_secret`, `security_token`,
-//! `expiration` as an aware UTC `datetime`, `has_keys()`, `is_expired()`).
+//! `expiration` as an aware UTC `datetime`, `has_keys()`, `is_expired()`) and
+//! alibabacloud-credentials' `ICredentials` (those getters and `get_provider_name()`).
 //!
 //! The Python strings are made once per credential, when it is first seen; a provider hands
 //! the same object out again for as long as the core returns the same credential, so the
@@ -75,6 +76,12 @@ impl Credentials {
     #[pyo3(name = "get_security_token")]
     fn oss2_security_token(&self, py: Python<'_>) -> Py<PyString> {
         self.security_token.clone_ref(py)
+    }
+
+    /// alibabacloud-credentials interface: `"ecs_ram_role"`, the name its own ECS RAM role
+    /// provider reports (tea-openapi sends it as `x-acs-credentials-provider`).
+    fn get_provider_name(&self) -> &'static str {
+        crate::provider::PROVIDER_NAME
     }
 
     /// alibabacloud-oss-v2 interface: always `True` (a credential always has both keys).

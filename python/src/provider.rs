@@ -4,6 +4,11 @@
 //! on the network), then translates the result. The translation is cached per core
 //! credential (`Arc` pointer identity): while the core keeps returning the same credential,
 //! the same Python snapshot object is returned, with no allocation.
+//!
+//! The class also is an alibabacloud-credentials `ICredentialsProvider`:
+//! `get_provider_name()` and `get_credentials_async()`, a coroutine from
+//! `ecscred._aio` (the warm path there is `cached_credentials()`; a fetch runs in the
+//! event loop's executor, never on the loop).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +22,11 @@ use crate::credentials::Credentials;
 use crate::errors::{invalid_config, to_py_err};
 use crate::gil;
 use crate::testing::ManualClock;
+
+/// What alibabacloud-credentials' own ECS RAM role provider calls itself; its `Client`
+/// uses a provider's name as the credential type, which tea-openapi signs with an
+/// AccessKey (anything but `"bearer"`).
+pub(crate) const PROVIDER_NAME: &str = "ecs_ram_role";
 
 /// The last credential translated, and its translation.
 struct Translated {
@@ -37,6 +47,21 @@ impl EcsRamRoleCredentialsProvider {
             inner,
             last: ArcSwapOption::empty(),
         }
+    }
+
+    /// The Python snapshot of `credential`: the one made last time if it is the same.
+    fn snapshot(&self, py: Python<'_>, credential: Arc<Credential>) -> PyResult<Py<Credentials>> {
+        if let Some(last) = self.last.load().as_ref() {
+            if Arc::ptr_eq(&last.credential, &credential) {
+                return Ok(last.snapshot.clone_ref(py));
+            }
+        }
+        let snapshot = Py::new(py, Credentials::new(py, &credential)?)?;
+        self.last.store(Some(Arc::new(Translated {
+            credential,
+            snapshot: snapshot.clone_ref(py),
+        })));
+        Ok(snapshot)
     }
 }
 
@@ -136,17 +161,33 @@ impl EcsRamRoleCredentialsProvider {
                 gil::detach(py, || inner.credential()).map_err(|e| to_py_err(py, &e))?
             }
         };
-        if let Some(last) = self.last.load().as_ref() {
-            if Arc::ptr_eq(&last.credential, &credential) {
-                return Ok(last.snapshot.clone_ref(py));
-            }
-        }
-        let snapshot = Py::new(py, Credentials::new(py, &credential)?)?;
-        self.last.store(Some(Arc::new(Translated {
-            credential,
-            snapshot: snapshot.clone_ref(py),
-        })));
-        Ok(snapshot)
+        self.snapshot(py, credential)
+    }
+
+    /// The cached credential if `get_credentials()` would return it at once; `None` when
+    /// that call has more to do (fetch, start a refresh, wait). Never blocks or touches
+    /// the network. Thread-safe.
+    fn cached_credentials(&self, py: Python<'_>) -> PyResult<Option<Py<Credentials>>> {
+        self.inner
+            .cached_credential()
+            .map(|credential| self.snapshot(py, credential))
+            .transpose()
+    }
+
+    /// alibabacloud-credentials interface: an awaitable of the current credential that
+    /// never blocks the event loop: the warm path returns at once; otherwise
+    /// `get_credentials()` runs in the running loop's default executor. Same result and
+    /// errors as `get_credentials()`.
+    fn get_credentials_async<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        py.import("ecscred._aio")?
+            .getattr("get_credentials_async")?
+            .call1((slf,))
+    }
+
+    /// alibabacloud-credentials interface: `"ecs_ram_role"`.
+    fn get_provider_name(&self) -> &'static str {
+        PROVIDER_NAME
     }
 
     /// The metadata service URL this provider talks to.

@@ -1,4 +1,14 @@
-"""The Python surface of the fault matrix (tests/faults/matrix.py), run by the venv's python.
+"""The Python surfaces of the fault matrix (tests/faults/matrix.py), run by the venv's python.
+
+``driver.py`` gets credentials from the provider itself; ``driver.py --via tea-openapi``
+through an STS GetCallerIdentity call of tea-openapi's generated client
+(``ecscred.credential_client``), ``--via sdk-core`` through aliyun-python-sdk-core's
+AcsClient (``ecscred.sdk_core_credential``), both against a local OpenAPI test server
+(tests/openapi_server) in this process, which verifies the signature against the
+credentials of the mock metadata service: the AccessKeyId and expiration reported are
+those of the credential that signed the call. Any failure that is not an ecscred error
+class raised out of the SDK call (a wrapped or bare SDK exception) is reported with
+code 0, which fails the cell.
 
 Line protocol on stdin/stdout (the same for every surface; see matrix.py):
 
@@ -14,12 +24,19 @@ The engine's log records (logger "ecscred", DEBUG) go to stderr; they are flushe
 ecscred.testing.flush_logs() before every answer, so that stderr is complete at quit.
 """
 
+import argparse
 import logging
+import os
 import sys
 import time
+from pathlib import Path
+from typing import Any, Callable, Optional, Tuple
 
 import ecscred
 from ecscred.testing import flush_logs
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.openapi_server import OpenApiTestServer  # noqa: E402
 
 
 def now_ms() -> int:
@@ -38,7 +55,8 @@ def err_line(t0: int, t1: int, e: BaseException) -> str:
     return f"err {t0} {t1} 0 {type(e).__name__} - {one_line(str(e))}"
 
 
-def build(args):
+def build(args: list) -> Tuple[Optional[str], dict, bool]:
+    """Role, provider keyword arguments and default=true from the ``new`` arguments."""
     kwargs = {}
     role = None
     default = False
@@ -56,20 +74,84 @@ def build(args):
             default = value == "true"
         else:
             print(f"driver.py: unknown option {key!r} ignored", file=sys.stderr)
-    if default:
-        return None
-    return ecscred.EcsRamRoleCredentialsProvider(role, **kwargs)
+    return role, kwargs, default
+
+
+def direct(role: Optional[str], kwargs: dict, default: bool) -> Callable[[], Tuple[str, int]]:
+    provider = None if default else ecscred.EcsRamRoleCredentialsProvider(role, **kwargs)
+
+    def get() -> Tuple[str, int]:
+        c = ecscred.get_credentials() if provider is None else provider.get_credentials()
+        return c.access_key_id, int(c.expiration.timestamp())
+
+    return get
+
+
+class ThroughSdk:
+    """``get`` as one signed SDK call to the OpenAPI test server (started on first use,
+    trusting the mock the provider talks to)."""
+
+    def __init__(self, via: str) -> None:
+        self.via = via
+        self.server: Optional[OpenApiTestServer] = None
+
+    def __call__(self, role: Optional[str], kwargs: dict, default: bool) -> Callable[[], Tuple[str, int]]:
+        metadata = kwargs.get("endpoint") or os.environ.get("ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT")
+        if self.server is None:
+            self.server = OpenApiTestServer(metadata)
+        server = self.server
+        # default=true: configured from the environment only, as a user of the SDK would.
+        role, kwargs = (None, {}) if default else (role, kwargs)
+        if self.via == "tea-openapi":
+            from alibabacloud_sts20150401.client import Client as StsClient
+            from alibabacloud_tea_openapi.models import Config
+
+            sts = StsClient(Config(credential=ecscred.credential_client(role, **kwargs),
+                                   endpoint=server.endpoint, protocol="http", region_id="cn-hangzhou"))
+
+            def call() -> Any:
+                return sts.get_caller_identity()
+        else:
+            from aliyunsdkcore.client import AcsClient
+            from aliyunsdkcore.request import CommonRequest
+
+            client = AcsClient(region_id="cn-hangzhou", credential=ecscred.sdk_core_credential(role, **kwargs))
+
+            def call() -> Any:
+                request = CommonRequest(domain=server.endpoint, version="2015-04-01",
+                                        action_name="GetCallerIdentity")
+                request.set_protocol_type("http")
+                request.set_accept_format("json")
+                return client.do_action_with_exception(request)
+
+        # The SDKs send API calls through HTTP(S)_PROXY, and neither honours NO_PROXY. A
+        # cell's proxy variables are about ecscred's metadata traffic, which ignores them
+        # (the provider is built by now): the SDKs' calls to the local server must not
+        # see them.
+        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+            os.environ.pop(name, None)
+
+        def get() -> Tuple[str, int]:
+            server.clear_requests()
+            call()
+            (signed,) = server.requests
+            return signed["access_key_id"], int(signed["expiration"])
+
+        return get
 
 
 def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--via", choices=["provider", "tea-openapi", "sdk-core"], default="provider")
+    via = ap.parse_args().via
+    how = direct if via == "provider" else ThroughSdk(via)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(created).3f %(levelname)s %(name)s %(message)s"))
     logger = logging.getLogger("ecscred")
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
 
-    provider = None
-    ready = False
+    get: Optional[Callable[[], Tuple[str, int]]] = None
     for raw in sys.stdin:
         words = raw.split()
         if not words:
@@ -78,23 +160,18 @@ def main() -> int:
         if cmd == "new":
             t0 = now_ms()
             try:
-                provider = build(args)
-                ready = True
+                get = how(*build(args))
                 reply = "ok"
             except Exception as e:  # noqa: BLE001 - reported to the orchestrator
                 reply = err_line(t0, now_ms(), e)
         elif cmd == "get":
-            if not ready:
+            if get is None:
                 reply = "error no provider: send new first"
             else:
                 t0 = now_ms()
                 try:
-                    if provider is None:
-                        c = ecscred.get_credentials()
-                    else:
-                        c = provider.get_credentials()
-                    t1 = now_ms()
-                    reply = f"ok {t0} {t1} {c.access_key_id} {int(c.expiration.timestamp())}"
+                    access_key_id, expiration = get()
+                    reply = f"ok {t0} {now_ms()} {access_key_id} {expiration}"
                 except Exception as e:  # noqa: BLE001 - reported to the orchestrator
                     reply = err_line(t0, now_ms(), e)
         elif cmd == "quit":

@@ -61,7 +61,10 @@ from pathlib import Path
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 ROLE = "EcsRamRoleTest"
-SURFACES = ("Rust", "C", "Python", "Go")
+SURFACES = ("Rust", "C", "Python", "Go", "tea-openapi", "sdk-core")
+# The general SDKs (project issue 9) are surfaces of their own: each error must come out of
+# the SDK call as the binding's own error class. They name kinds as their binding does.
+KIND_COLUMN = {"tea-openapi": "Python", "sdk-core": "Python"}
 ENDPOINT_ENV = "ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT"
 DISABLED_ENV = "ALIBABA_CLOUD_ECS_METADATA_DISABLED"
 ROLE_ENV = "ALIBABA_CLOUD_ECS_METADATA"
@@ -88,7 +91,7 @@ KINDS: Dict[int, Tuple[str, str, str, str]] = {
 DISABLED, UNREACHABLE, TIMEOUT, HTTP_STATUS, ROLE_NOT_FOUND, HARDENED, INVALID = 1, 3, 4, 5, 6, 7, 8
 # Surfaces whose error carries the HTTP status: all of them (Rust Error::http_status,
 # C ecscred_last_error_http_status, Python CredentialError.http_status, Go Error.HTTPStatus).
-REPORTS_STATUS = ("Rust", "C", "Python", "Go")
+REPORTS_STATUS = ("Rust", "C", "Python", "Go", "tea-openapi", "sdk-core")
 
 
 class CellFailed(Exception):
@@ -141,6 +144,9 @@ class Paths:
             "C": [str(self.target / "faults" / "driver-c")],
             "Python": [self.python, str(self.repo / "tests" / "faults" / "driver.py")],
             "Go": [str(self.target / "faults" / "driver-go")],
+            # Python's driver, getting each credential through one signed SDK call.
+            "tea-openapi": [self.python, str(self.repo / "tests" / "faults" / "driver.py"), "--via", "tea-openapi"],
+            "sdk-core": [self.python, str(self.repo / "tests" / "faults" / "driver.py"), "--via", "sdk-core"],
         }[surface]
 
 
@@ -462,7 +468,7 @@ class Cell:
         return cond
 
     def kind_name(self, code: int) -> str:
-        return KINDS[code][SURFACES.index(self.surface)]
+        return KINDS[code][SURFACES.index(KIND_COLUMN.get(self.surface, self.surface))]
 
     def expect_ok(self, r: Reply, what: str = "the call") -> Reply:
         if not r.ok:
@@ -1374,7 +1380,13 @@ def report(
         "`ecscred_set_log_callback` at `ECSCRED_LOG_DEBUG`; Python "
         "`EcsRamRoleCredentialsProvider.get_credentials` / `ecscred.get_credentials`, logs "
         "through the `ecscred` logger at DEBUG; Go `Provider.Credentials` / `Default(\"\")`, "
-        "logs through `ecscred.SetLogger` with a `log/slog` text handler at DEBUG.",
+        "logs through `ecscred.SetLogger` with a `log/slog` text handler at DEBUG. "
+        "tea-openapi and sdk-core: the Python driver getting each credential through one "
+        "signed STS GetCallerIdentity call to the local OpenAPI test server "
+        "(`tests/openapi_server`), with tea-openapi's generated client over "
+        "`ecscred.credential_client` and aliyun-python-sdk-core's `AcsClient` over "
+        "`ecscred.sdk_core_credential`: every error must come out of the SDK call as "
+        "ecscred's exception class.",
         "",
         "| fault | " + " | ".join(surfaces) + " |",
         "| --- | " + " | ".join("---" for _ in surfaces) + " |",
@@ -1432,7 +1444,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.report is None:
         full = len(faults) == len(FAULTS) and list(surfaces) == list(SURFACES)
         args.report = str(repo / "RELIABILITY.md") if full else ""
-    missing = [p for p in [paths.ecscred] + [Path(paths.driver(s)[-1]) for s in surfaces] if not p.exists()]
+    # The driver program: the executable, or the script after the interpreter.
+    programs = [Path(cmd[1] if len(cmd) > 1 else cmd[0]) for cmd in map(paths.driver, surfaces)]
+    missing = [p for p in [paths.ecscred] + programs if not p.exists()]
     if missing:
         print("missing (build them with make test-faults): " + ", ".join(map(str, missing)), file=sys.stderr)
         return 2

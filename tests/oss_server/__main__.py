@@ -1,18 +1,22 @@
 """``python -m tests.oss_server --metadata-url http://127.0.0.1:PORT [--port 0]``
 
 Prints ``http://127.0.0.1:PORT`` on its first line, then serves until SIGTERM/SIGINT.
-Other languages' tests (Go) can run it the same way."""
+Other languages' tests (Go) can run it the same way. The OpenAPI test server's
+``python -m tests.openapi_server`` is this same command line (:func:`main`)."""
 
 import argparse
 import signal
 import sys
 import threading
+from typing import Any, Callable
 
 from .server import OssTestServer
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.oss_server", description=__doc__)
+def main(server_class: Callable[..., Any] = OssTestServer,
+         prog: str = "python -m tests.oss_server") -> int:
+    """Runs ``server_class(metadata_url, keys=..., port=...)`` until SIGTERM/SIGINT."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--metadata-url", required=True,
                         help="the mock metadata service whose credentials are accepted")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
@@ -24,7 +28,7 @@ def main() -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    server = OssTestServer(args.metadata_url, keys=keys, port=args.port)
+    server = server_class(args.metadata_url, keys=keys, port=args.port)
     print(server.url, flush=True)
     try:
         while not stop.wait(0.5):

@@ -19,6 +19,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from ecscred.testing import MockMetadataServer  # noqa: E402
+from tests.openapi_server import OpenApiTestServer  # noqa: E402
 from tests.oss_server import OssTestServer  # noqa: E402
 
 ENV_NAMES = (
@@ -94,4 +95,10 @@ def mock() -> Iterator[MockMetadataServer]:
 @pytest.fixture
 def oss(mock: MockMetadataServer) -> Iterator[OssTestServer]:
     with OssTestServer(mock.url) as server:
+        yield server
+
+
+@pytest.fixture
+def openapi(mock: MockMetadataServer) -> Iterator[OpenApiTestServer]:
+    with OpenApiTestServer(mock.url) as server:
         yield server
