@@ -61,7 +61,7 @@ pub type ecscred_log_callback = Option<
 >;
 
 /// The installed callback with its `userdata` (the caller's, used only as the callback's
-/// argument) and level. Immutable: `ecscred_set_log_callback` swaps in a new one.
+/// argument). Immutable: `ecscred_set_log_callback` swaps in a new one.
 struct Sink {
     callback: unsafe extern "C" fn(*mut c_void, ecscred_log_level, *const c_char),
     userdata: *mut c_void,
@@ -122,10 +122,8 @@ fn calls() -> Arc<Calls> {
         };
         if won {
             // A parent's locks, inherited by fork, may be held by threads that do not
-            // exist here: never touch them again, not even to free them.
-            if let Some(parent) = seen {
-                std::mem::forget(parent);
-            }
+            // exist here: they are never used again. Dropping our reference only counts
+            // it down (such a thread's own reference keeps the memory).
             return fresh;
         }
     }
