@@ -35,13 +35,13 @@ class BlockOnce(logging.Handler):
         self.parent = os.getpid()
         self.armed = True
         self.entered = threading.Event()
-        self.release = threading.Event()
+        self.go_on = threading.Event()
 
     def emit(self, record: logging.LogRecord) -> None:
         if os.getpid() == self.parent and self.armed:
             self.armed = False
             self.entered.set()
-            self.release.wait(60)  # with the GIL released, as the fork needs it
+            self.go_on.wait(60)  # with the GIL released, as the fork needs it
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_fork_while_a_handler_runs(mock: MockMetadataServer, debug_logger: loggi
         assert fresh == parent  # the child's own refresh thread fetched
         assert delivered and fetched  # and its own delivery thread logged it
     finally:
-        blocker.release.set()
+        blocker.go_on.set()
         debug_logger.removeHandler(blocker)
     assert flush_logs(10)
 
