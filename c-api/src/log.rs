@@ -145,22 +145,27 @@ fn in_callback() -> bool {
 /// atomic load while no callback runs anywhere.
 #[inline(always)]
 pub(crate) fn refuse_in_callback(function: &str) -> Result<(), Failure> {
-    if RUNNING.load(Ordering::Relaxed) != 0 && in_callback() {
-        return Err(called_from_callback(function));
+    if RUNNING.load(Ordering::Relaxed) != 0 {
+        return refuse_if_in_callback(function);
     }
     Ok(())
 }
 
+/// Out of line, so that the thread-local look-up (a `__tls_get_addr` call in the shared
+/// library) is not hoisted onto the warm path.
 #[cold]
 #[inline(never)]
-fn called_from_callback(function: &str) -> Failure {
-    Failure::new(
+fn refuse_if_in_callback(function: &str) -> Result<(), Failure> {
+    if !in_callback() {
+        return Ok(());
+    }
+    Err(Failure::new(
         ecscred_status::ECSCRED_INVALID_ARGUMENT,
         format!(
             "{function}: called from inside the log callback, which must not call ecscred \
              (it may run on ecscred's refresh thread); refused"
         ),
-    )
+    ))
 }
 
 fn level_of(level: &Level) -> ecscred_log_level {
