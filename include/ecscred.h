@@ -425,12 +425,20 @@ uint16_t ecscred_last_error_http_status(void);
  * `ECSCRED_LOG_WARN` message naming the endpoint and the cause); some from the thread
  * that called ecscred. So the callback may be called from any thread, also concurrently,
  * and must be thread-safe; it should return quickly (it delays the refresh). It must not
- * call any ecscred function: a message logged from inside the callback is dropped, and
- * `ecscred_set_log_callback` called from inside it fails with `ECSCRED_INVALID_ARGUMENT`.
+ * call ecscred: from inside the callback, `ecscred_set_log_callback`,
+ * `ecscred_get_credential`, `ecscred_provider_new` and `ecscred_provider_get_credential`
+ * fail at once with `ECSCRED_INVALID_ARGUMENT` (they could wait for the very thread the
+ * callback runs on), and a message logged meanwhile is dropped. Accessors, `_clone` and
+ * `_free` functions work there.
  *
  * `userdata` is passed to every call as is; ecscred never reads it. After this function
  * returns, the previous callback is not running and will not be called again, so its
  * userdata may be freed. Thread-safe.
+ *
+ * Fork: in a child, the callback stays installed and is called by the child's own
+ * threads. A call of the callback that was running in another thread of the parent at the
+ * fork never returns in the child (that thread does not exist there): it is not waited
+ * for, and this function returns in the child as in any process.
  *
  * Errors: `ECSCRED_INVALID_ARGUMENT` (unknown level, or called from inside the callback),
  * `ECSCRED_INTERNAL` (another log subscriber already owns the process, which only
@@ -486,7 +494,8 @@ void ecscred_options_init(struct ecscred_options *options);
  *
  * `role_name` is read during the call only. Errors: `ECSCRED_NULL_ARGUMENT` (`out` NULL),
  * `ECSCRED_INVALID_UTF8`, `ECSCRED_INVALID_CONFIG` (bad role name or endpoint variable),
- * and the metadata-service failures 1 to 9.
+ * `ECSCRED_INVALID_ARGUMENT` (called from inside the log callback) and the
+ * metadata-service failures 1 to 9.
  *
  * # Safety
  *
@@ -504,7 +513,8 @@ ecscred_status ecscred_get_credential(const char *role_name, struct ecscred_cred
  * are copied: they need not outlive the call. Thread-safe.
  *
  * Errors: `ECSCRED_NULL_ARGUMENT` (`out` NULL), `ECSCRED_INVALID_ARGUMENT` (`options`
- * not prepared by `ecscred_options_init`, or a yes/no field out of range),
+ * not prepared by `ecscred_options_init`, a yes/no field out of range, or called from
+ * inside the log callback),
  * `ECSCRED_INVALID_UTF8`, `ECSCRED_INVALID_CONFIG` (endpoint URL, role name, a timeout or
  * TTL out of range).
  *
@@ -521,8 +531,8 @@ ecscred_status ecscred_provider_new(const struct ecscred_options *options, struc
  * written only on success with a handle the caller frees with `ecscred_credential_free`).
  * The credential handle may outlive the provider.
  *
- * Errors: `ECSCRED_NULL_ARGUMENT` (`provider` or `out` NULL) and the metadata-service
- * failures 1 to 9.
+ * Errors: `ECSCRED_NULL_ARGUMENT` (`provider` or `out` NULL), `ECSCRED_INVALID_ARGUMENT`
+ * (called from inside the log callback) and the metadata-service failures 1 to 9.
  *
  * # Safety
  *

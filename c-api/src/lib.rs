@@ -43,6 +43,11 @@ pub use status::*;
 
 use std::ffi::c_char;
 
+/// Every block this library frees is zeroed first, so that no copy of a secret (in the
+/// HTTP and JSON libraries' buffers too) outlives its use; see `ecscred::WipingAllocator`.
+#[global_allocator]
+static ALLOCATOR: ecscred_core::WipingAllocator = ecscred_core::WIPING_ALLOCATOR;
+
 /// The version of the library, e.g. `"0.1.0"`: a static string, never NULL, never freed.
 /// Thread-safe.
 #[no_mangle]

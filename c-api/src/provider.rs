@@ -7,6 +7,7 @@ use ecscred_core::Provider;
 
 use crate::boundary::{boundary, guarded, opt_str, write_out, Failure};
 use crate::credential::{ecscred_credential, into_c};
+use crate::log::refuse_in_callback;
 use crate::options::ecscred_options;
 use crate::status::ecscred_status;
 
@@ -53,7 +54,8 @@ pub struct ecscred_provider {
 ///
 /// `role_name` is read during the call only. Errors: `ECSCRED_NULL_ARGUMENT` (`out` NULL),
 /// `ECSCRED_INVALID_UTF8`, `ECSCRED_INVALID_CONFIG` (bad role name or endpoint variable),
-/// and the metadata-service failures 1 to 9.
+/// `ECSCRED_INVALID_ARGUMENT` (called from inside the log callback) and the
+/// metadata-service failures 1 to 9.
 ///
 /// # Safety
 ///
@@ -65,6 +67,7 @@ pub unsafe extern "C" fn ecscred_get_credential(
 ) -> ecscred_status {
     const F: &str = "ecscred_get_credential";
     boundary(F, || {
+        refuse_in_callback(F)?;
         if out.is_null() {
             return Err(Failure::null(F, "out"));
         }
@@ -86,7 +89,8 @@ pub unsafe extern "C" fn ecscred_get_credential(
 /// are copied: they need not outlive the call. Thread-safe.
 ///
 /// Errors: `ECSCRED_NULL_ARGUMENT` (`out` NULL), `ECSCRED_INVALID_ARGUMENT` (`options`
-/// not prepared by `ecscred_options_init`, or a yes/no field out of range),
+/// not prepared by `ecscred_options_init`, a yes/no field out of range, or called from
+/// inside the log callback),
 /// `ECSCRED_INVALID_UTF8`, `ECSCRED_INVALID_CONFIG` (endpoint URL, role name, a timeout or
 /// TTL out of range).
 ///
@@ -101,6 +105,7 @@ pub unsafe extern "C" fn ecscred_provider_new(
 ) -> ecscred_status {
     const F: &str = "ecscred_provider_new";
     boundary(F, || {
+        refuse_in_callback(F)?;
         if out.is_null() {
             return Err(Failure::null(F, "out"));
         }
@@ -121,8 +126,8 @@ pub unsafe extern "C" fn ecscred_provider_new(
 /// written only on success with a handle the caller frees with `ecscred_credential_free`).
 /// The credential handle may outlive the provider.
 ///
-/// Errors: `ECSCRED_NULL_ARGUMENT` (`provider` or `out` NULL) and the metadata-service
-/// failures 1 to 9.
+/// Errors: `ECSCRED_NULL_ARGUMENT` (`provider` or `out` NULL), `ECSCRED_INVALID_ARGUMENT`
+/// (called from inside the log callback) and the metadata-service failures 1 to 9.
 ///
 /// # Safety
 ///
@@ -135,6 +140,7 @@ pub unsafe extern "C" fn ecscred_provider_get_credential(
 ) -> ecscred_status {
     const F: &str = "ecscred_provider_get_credential";
     boundary(F, || {
+        refuse_in_callback(F)?;
         // SAFETY: NULL or live, as the caller guarantees.
         let Some(handle) = (unsafe { provider.as_ref() }) else {
             return Err(Failure::null(F, "provider"));

@@ -8,6 +8,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use ecscred::{Credential, Provider};
 use ecscred_mock::{Fault, MockConfig, MockServer, Mode};
 
+/// Every block the command frees is zeroed first, so that no copy of a secret (in the
+/// HTTP and JSON libraries' buffers too) outlives its use; see `ecscred::WipingAllocator`.
+#[global_allocator]
+static ALLOCATOR: ecscred::WipingAllocator = ecscred::WIPING_ALLOCATOR;
+
 #[derive(Parser)]
 #[command(name = "ecscred", version, about)]
 struct Cli {

@@ -17,6 +17,11 @@ mod testing;
 
 use pyo3::prelude::*;
 
+/// Every block the extension module frees is zeroed first, so that no copy of a secret (in the
+/// HTTP and JSON libraries' buffers too) outlives its use; see `ecscred::WipingAllocator`.
+#[global_allocator]
+static ALLOCATOR: ecscred::WipingAllocator = ecscred::WIPING_ALLOCATOR;
+
 #[pymodule]
 fn _ecscred(m: &Bound<'_, PyModule>) -> PyResult<()> {
     gil::init(m.py())?;

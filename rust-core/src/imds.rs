@@ -85,8 +85,8 @@ impl MetadataClient {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .read_timeout(config.read_timeout)
-            .pool_max_idle_per_host(1)
-            .pool_idle_timeout(Duration::from_secs(30))
+            // One connection per request (see `send_once`): nothing to keep idle.
+            .pool_max_idle_per_host(0)
             .user_agent(concat!("ecscred/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| {
@@ -385,7 +385,12 @@ impl MetadataClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> std::result::Result<Reply, SendError> {
+        // `Connection: close`: the connection, whose read and write buffers held this
+        // answer (a secret, a token) and the token header, ends with the answer instead of
+        // idling in a pool; its buffers are freed (and, with the wiping allocator, wiped)
+        // now. One more loopback connect per request is nothing at one fetch per hours.
         let request = request
+            .header(reqwest::header::CONNECTION, "close")
             .build()
             .map_err(|e| SendError::Fatal(Error::new(ErrorKind::InvalidConfig, root_cause(&e))))?;
         let what = format!("{} {}", request.method(), request.url());
@@ -410,7 +415,7 @@ impl MetadataClient {
             if body.len() + chunk.len() > MAX_BODY {
                 return Err(SendError::Fatal(too_large(&what)));
             }
-            body.extend_from_slice(&chunk);
+            append_wiped(&mut body, &chunk);
         }
         tracing::debug!(request = %what, status = status.as_u16(), "metadata service answered");
         Ok(Reply { status, body })
@@ -442,6 +447,18 @@ impl MetadataClient {
             ))
         }
     }
+}
+
+/// Appends `bytes` to `body`. When that needs a larger buffer, the old one is wiped as it
+/// is replaced (a plain `extend` would free it with its contents in place).
+fn append_wiped(body: &mut Zeroizing<Vec<u8>>, bytes: &[u8]) {
+    let needed = body.len() + bytes.len();
+    if needed > body.capacity() {
+        let mut larger = Zeroizing::new(Vec::with_capacity(needed.max(2 * body.capacity())));
+        larger.extend_from_slice(body);
+        *body = larger; // the old buffer is dropped here: `Zeroizing` wipes its capacity
+    }
+    body.extend_from_slice(bytes);
 }
 
 fn unexpected(what: &str, method: &str, url: &reqwest::Url, reply: &Reply) -> Error {

@@ -31,6 +31,7 @@ mod provider;
 mod schedule;
 mod secret;
 mod shared;
+mod wipe_alloc;
 pub mod wire;
 mod worker;
 
@@ -41,5 +42,12 @@ pub use config::{
 };
 pub use credential::{Credential, InvalidField};
 pub use error::{Error, ErrorKind, Result};
+/// The fork generation, for bindings that keep thread-bound state of their own (a log
+/// delivery path, locks): it differs in every process forked from this one, however it
+/// was forked (`fork()`, `_Fork()`, a raw `clone`), so state tagged with another
+/// generation belongs to a parent and must be rebuilt, never waited on. Lock-free; one
+/// `getpid` system call per call, so keep it off hot paths.
+pub use fork::generation as fork_generation;
 pub use provider::{Provider, RefreshStatus};
 pub use shared::{get_credential, shared_provider};
+pub use wipe_alloc::{WipingAllocator, WIPING_ALLOCATOR};

@@ -40,8 +40,10 @@ static int send_all(int fd, const char *buf, size_t len) {
     return 0;
 }
 
-/* Decodes a chunked body in place; returns its length. */
+/* Decodes a chunked body in place; returns its length. The bytes after it are zeroed, so
+ * that mock_free_wiped() wipes everything the body held. */
 static size_t dechunk(char *body) {
+    size_t before = strlen(body);
     char *in = body, *out = body;
     for (;;) {
         char *end;
@@ -53,7 +55,7 @@ static size_t dechunk(char *body) {
         out += n;
         in += n + 2;
     }
-    *out = '\0';
+    memset(out, 0, before - (size_t)(out - body));
     return (size_t)(out - body);
 }
 
@@ -87,11 +89,18 @@ int mock_request(const char *method, const char *path, const char *body, char **
     for (;;) {
         ssize_t n;
         if (cap - len < 4096) {
-            char *grown;
-            cap = cap ? cap * 2 : 8192;
-            grown = (char *)realloc(buf, cap + 1);
+            /* Not realloc: the old block is wiped before it is freed (answers of the admin
+             * endpoint hold secrets). */
+            size_t larger = cap ? cap * 2 : 8192;
+            char *grown = (char *)malloc(larger + 1);
             if (grown == NULL) die("out of memory");
+            if (buf != NULL) {
+                memcpy(grown, buf, len);
+                explicit_bzero(buf, cap + 1);
+                free(buf);
+            }
             buf = grown;
+            cap = larger;
         }
         n = recv(fd, buf + len, cap - len, 0);
         if (n < 0 && errno == EINTR) continue;
@@ -114,8 +123,15 @@ int mock_request(const char *method, const char *path, const char *body, char **
         }
         if (*reply == NULL) die("out of memory");
     }
+    explicit_bzero(buf, cap + 1);
     free(buf);
     return status;
+}
+
+void mock_free_wiped(char *reply) {
+    if (reply == NULL) return;
+    explicit_bzero(reply, strlen(reply));
+    free(reply);
 }
 
 char *mock_must(const char *method, const char *path, const char *body) {

@@ -21,6 +21,10 @@ const char *mock_url(void);
  * that the caller frees. */
 int mock_request(const char *method, const char *path, const char *body, char **reply);
 
+/* Frees a reply of mock_request or mock_must after zeroing it (for answers that hold
+ * secrets; mock_request wipes its own buffers). NULL is ignored. */
+void mock_free_wiped(char *reply);
+
 /* mock_request that must answer 200; exits the test program otherwise. */
 char *mock_must(const char *method, const char *path, const char *body);
 

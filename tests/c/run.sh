@@ -208,6 +208,26 @@ step "configure examples/cpp (CMake)" cmake -S "$repo/examples/cpp" -B "$build/e
     -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_FLAGS="${strict[*]}"
 step "build examples/cpp" cmake --build "$build/example-cpp"
 
+# The fork suite and the memory scan, each in a process of its own (neither may meet the
+# main suite's threads).
+# shellcheck disable=SC2046
+step "build fork suite (shared)" "$CC" -std=c11 "${strict[@]}" -g -o "$build/test_fork_logging" \
+    "$here/test_fork_logging.c" "$here/mock.c" $(pc_shared) "${rpath[@]}" -pthread
+# shellcheck disable=SC2046
+step "build fork suite (ASan+UBSan)" "$CC" -std=c11 "${strict[@]}" -g -O1 \
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+    -o "$build/test_fork_logging_asan" "$here/test_fork_logging.c" "$here/mock.c" \
+    $(pc_shared) "${rpath[@]}" -pthread
+# The memory scan runs uninstrumented only: ASan's shadow memory and valgrind's own heap
+# are not the program's memory, and both keep freed blocks in quarantines of their own.
+# shellcheck disable=SC2046
+step "build memory scan (shared)" "$CC" -std=c11 "${strict[@]}" -g -o "$build/test_memory_scan" \
+    "$here/test_memory_scan.c" "$here/mock.c" $(pc_shared) "${rpath[@]}" -pthread
+# shellcheck disable=SC2046
+step "build memory scan (static)" "$CC" -std=c11 "${strict[@]}" -g \
+    -o "$build/test_memory_scan_static" "$here/test_memory_scan.c" "$here/mock.c" \
+    $(pc_static) -pthread
+
 # shellcheck disable=SC2046
 step "build misuse (ASan+UBSan)" "$CC" -std=c11 "${strict[@]}" -g -fsanitize=address,undefined \
     -fno-omit-frame-pointer -o "$build/misuse_asan" "$here/misuse.c" $(pc_shared) "${rpath[@]}"
@@ -255,6 +275,14 @@ ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
     run_suite c-asan-ubsan "$build/test_ecscred_asan"
 # Valgrind errors (and definite or possible leaks) exit with 99.
 run_suite c-valgrind "${valgrind_args[@]}" "$build/test_ecscred"
+
+run_suite fork "$build/test_fork_logging"
+ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_suite fork-asan-ubsan "$build/test_fork_logging_asan"
+run_suite fork-valgrind "${valgrind_args[@]}" "$build/test_fork_logging"
+run_suite memory-scan "$build/test_memory_scan"
+run_suite memory-scan-static "$build/test_memory_scan_static"
 
 # ---- examples --------------------------------------------------------------------------
 
