@@ -13,6 +13,7 @@ static REGISTER: Once = Once::new();
 
 extern "C" fn in_child() {
     GENERATION.fetch_add(1, Ordering::SeqCst);
+    crate::warm::invalidate(); // the child's bindings ask the engine again
 }
 
 /// The current fork generation (0 in the process that first loaded ecscred). Cheap: one

@@ -31,6 +31,7 @@ mod provider;
 mod schedule;
 mod secret;
 mod shared;
+pub mod warm;
 pub mod wire;
 mod worker;
 
@@ -43,3 +44,4 @@ pub use credential::{Credential, InvalidField};
 pub use error::{Error, ErrorKind, Result};
 pub use provider::{Provider, RefreshStatus};
 pub use shared::{get_credential, shared_provider};
+pub use warm::WarmCredential;
