@@ -179,8 +179,8 @@ func (p *Provider) Credentials(ctx context.Context) (Credentials, error) {
 	if err := ctx.Err(); err != nil {
 		return Credentials{}, err
 	}
-	if c, ok := p.warm(); ok {
-		return c, nil
+	if s := p.last.Load(); s != nil && s.servable() { // the warm path (warm.go)
+		return s.creds, nil
 	}
 	if ctx.Done() == nil {
 		return p.get()
@@ -203,8 +203,8 @@ func (p *Provider) Credentials(ctx context.Context) (Credentials, error) {
 }
 
 func (p *Provider) get() (Credentials, error) {
-	if c, ok := p.warm(); ok {
-		return c, nil
+	if s := p.last.Load(); s != nil && s.servable() {
+		return s.creds, nil
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()

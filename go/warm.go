@@ -57,14 +57,6 @@ func (s *snapshot) servable() bool {
 	return !s.stale.Load() && atomic.LoadUint64(warmEpoch) == s.epoch
 }
 
-// warm returns the last snapshot's credential if it is servable.
-func (p *Provider) warm() (Credentials, bool) {
-	if s := p.last.Load(); s != nil && s.servable() {
-		return s.creds, true
-	}
-	return Credentials{}, false
-}
-
 // publish makes r the last snapshot and arms the timer for its deadline. Called with p.mu
 // held shared (so never concurrently with Close) and only from get, which serializes it
 // with p.publishMu.
