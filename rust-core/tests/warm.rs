@@ -5,12 +5,19 @@
 mod common;
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, UNIX_EPOCH};
 
 use common::{eventually, Fixture};
 use ecscred::{warm, Clock};
 use ecscred_mock::{Fault, FaultKind, Target};
+
+/// The epoch is process-wide: the tests of this binary take turns, so that one test's
+/// refresh does not move the epoch under another's assertions.
+fn serial() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 fn unix_ms(t: std::time::SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
@@ -18,6 +25,7 @@ fn unix_ms(t: std::time::SystemTime) -> u64 {
 
 #[test]
 fn the_deadline_is_the_warm_path_s_own() {
+    let _turn = serial();
     let f = Fixture::rotating(60, 5);
     let p = f.provider();
     assert!(p.warm_credential().is_none(), "nothing cached yet");
@@ -27,7 +35,10 @@ fn the_deadline_is_the_warm_path_s_own() {
     assert!(w.is_warm());
     assert_eq!(w.epoch(), warm::epoch().load(Ordering::Acquire));
     assert!(w.until_unix_ms() > f.clock.now_unix_millis());
-    assert!(w.until_unix_ms() < unix_ms(c.expiration()), "never up to expiry");
+    assert!(
+        w.until_unix_ms() < unix_ms(c.expiration()),
+        "never up to expiry"
+    );
 
     // Just before the deadline the warm path still serves it; at the deadline it does not.
     let left = w.until_unix_ms() - f.clock.now_unix_millis();
@@ -42,6 +53,7 @@ fn the_deadline_is_the_warm_path_s_own() {
 
 #[test]
 fn a_refresh_changes_the_epoch_and_brings_a_new_deadline() {
+    let _turn = serial();
     let f = Fixture::rotating(60, 5);
     let p = f.provider();
     let old = p.credential().unwrap();
@@ -61,6 +73,7 @@ fn a_refresh_changes_the_epoch_and_brings_a_new_deadline() {
 
 #[test]
 fn a_refresh_in_flight_holds_until_the_mandatory_window_and_its_end_ends_the_deadline() {
+    let _turn = serial();
     let f = Fixture::rotating(60, 5);
     let p = f.provider();
     let old = p.credential().unwrap();
@@ -76,11 +89,18 @@ fn a_refresh_in_flight_holds_until_the_mandatory_window_and_its_end_ends_the_dea
         .warm_credential()
         .expect("warm while the refresh is in flight");
     assert!(Arc::ptr_eq(during.credential(), &old));
-    assert_ne!(during.epoch(), before, "starting the refresh moved the hold");
+    assert_ne!(
+        during.epoch(),
+        before,
+        "starting the refresh moved the hold"
+    );
     assert!(during.until_unix_ms() < unix_ms(old.expiration()));
     eventually("the refresh lands", || {
         p.cached_credential()
             .is_some_and(|n| n.access_key_id() != old.access_key_id())
     });
-    assert!(!during.is_warm(), "the new credential ended the old deadline");
+    assert!(
+        !during.is_warm(),
+        "the new credential ended the old deadline"
+    );
 }
