@@ -236,9 +236,13 @@ def section_c(ctx: Ctx) -> str:
         table(("call", "libecscred.so", "libecscred.a"), rows),
         "",
         f"Target ≤ 100 ns per call on one thread: {verdict(worst_one <= 100)} "
-        f"(slowest single-thread row {worst_one:.1f} ns). A warm call touches no counter "
-        "shared between threads (each thread hands out counts of its own handle proxy), so two "
-        "threads at once cost what one does, as far as this shared 2-core machine lets them.",
+        f"(slowest single-thread row {worst_one:.1f} ns). A warm call writes no memory shared "
+        "between threads (each thread hands out counts of its own handle proxy; before, both "
+        "threads incremented and decremented the one cached credential's reference count). On "
+        "this shared 2-core VM the two-thread rows also measure the competition for its two "
+        f"cores (1-min load average {os.getloadavg()[0]:.1f} when they ran). (Earlier "
+        "two-thread figures, about 100 ns, also included the benchmark's own result counter, "
+        "which both threads wrote; `tests/c/bench.c` now keeps one per thread.)",
         "",
         "Instructions per warm call, counted by valgrind's callgrind (deterministic, unlike the "
         "times above): `bench/c/instructions.c` against a mock it is pointed at, "

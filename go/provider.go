@@ -160,11 +160,18 @@ func Default(role string) (*Provider, error) {
 	return p, nil
 }
 
+// defaultRole is Default(""), once known: GetCredentials then takes no lock.
+var defaultRole atomic.Pointer[Provider]
+
 // GetCredentials is Default("") followed by Credentials: the one call most programs need.
 func GetCredentials(ctx context.Context) (Credentials, error) {
-	p, err := Default("")
-	if err != nil {
-		return Credentials{}, err
+	p := defaultRole.Load()
+	if p == nil {
+		var err error
+		if p, err = Default(""); err != nil {
+			return Credentials{}, err
+		}
+		defaultRole.Store(p)
 	}
 	return p.Credentials(ctx)
 }
