@@ -27,7 +27,7 @@ bench-prefix: c-lib
 
 bench-c-programs: bench-prefix
 	mkdir -p $(BENCH_WORK)/bin
-	for p in rollover probe soak; do \
+	for p in rollover probe soak instructions; do \
 	  $(CC) $(BENCH_CFLAGS) -o $(BENCH_WORK)/bin/$$p bench/c/$$p.c \
 	    $$(PKG_CONFIG_PATH=$(BENCH_PREFIX)/lib/pkgconfig pkg-config --cflags --libs ecscred) \
 	    -Wl,-rpath,$(BENCH_PREFIX)/lib -pthread || exit 1; \
@@ -36,7 +36,7 @@ bench-c-programs: bench-prefix
 # Builds (and fetches) everything the report runs, so that the measurement needs no network.
 bench-prereqs: build python-package go-prefix bench-c-programs
 	$(CARGO) bench -p ecscred --bench hit_path --no-run
-	cd go && $(GO_ENV) $(GO) test -c -o $(BENCH_WORK)/go-bench.test .
+	cd bench/go && $(GO_ENV) $(GO) test -c -o $(BENCH_WORK)/go-bench.test .
 
 bench-report: bench-prereqs
 	$(PY) bench/report.py --target-dir $(TARGET_DIR) --prefix $(BENCH_PREFIX) \

@@ -98,7 +98,7 @@ def build_c(ctx: Ctx) -> None:
     env = dict(os.environ, PKG_CONFIG_PATH=str(ctx.prefix / "lib" / "pkgconfig"))
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "ecscred"], env=env, check=True,
                            stdout=subprocess.PIPE, text=True).stdout.split()
-    for name in ("rollover", "probe", "soak"):
+    for name in ("rollover", "probe", "soak", "instructions"):
         subprocess.run([os.environ.get("CC", "gcc"), "-std=c11", "-O2", "-Wall", "-Wextra",
                         "-Wpedantic", "-Werror", "-o", str(ctx.bin / name),
                         str(BENCH / "c" / f"{name}.c"), *flags,
@@ -214,6 +214,14 @@ def section_c(ctx: Ctx) -> str:
         c, d = two[(name, "libecscred.a")]
         rows.append((f"`{name}`, 2 threads at once", f"{a:.1f} / {b:.1f} ns",
                      f"{c:.1f} / {d:.1f} ns"))
+    counts = c_instructions(ctx)
+    count_rows = [(f"`{label}`", f"{counts[v]:.0f}", f"{counts[v + '-get']:.0f}", before)
+                  for v, label, before in C_COUNTED]
+    worst_count = max(counts[v] for v, _, _ in C_COUNTED)
+    ctx.target_row("C warm call ≤ 150 instructions (callgrind), any form",
+                   f"{worst_count:.0f} instructions (get + 3 accessors + free, worst form); "
+                   f"get alone {max(counts[v + '-get'] for v, _, _ in C_COUNTED):.0f}",
+                   worst_count <= 150)
     main = one[(names[0], "libecscred.so")]
     worst_one = max(one.values())
     ctx.target_row("C warm get + 3 accessors + free ≤ 100 ns",
@@ -229,10 +237,53 @@ def section_c(ctx: Ctx) -> str:
         table(("call", "libecscred.so", "libecscred.a"), rows),
         "",
         f"Target ≤ 100 ns per call on one thread: {verdict(worst_one <= 100)} "
-        f"(slowest single-thread row {worst_one:.1f} ns). Two threads calling at once on this "
-        "2-core machine pay for the shared reference count of the one cached credential (both "
-        "increment and decrement the same cache line).",
+        f"(slowest single-thread row {worst_one:.1f} ns). A warm call writes no memory shared "
+        "between threads (each thread hands out counts of its own handle proxy; before, both "
+        "threads incremented and decremented the one cached credential's reference count). On "
+        "this shared 2-core VM the two-thread rows also measure the competition for its two "
+        f"cores (1-min load average {os.getloadavg()[0]:.1f} when they ran). (Earlier "
+        "two-thread figures, about 100 ns, also included the benchmark's own result counter, "
+        "which both threads wrote; `tests/c/bench.c` now keeps one per thread.)",
+        "",
+        "Instructions per warm call, counted by valgrind's callgrind (deterministic, unlike the "
+        "times above): `bench/c/instructions.c` against a mock it is pointed at, "
+        f"`valgrind --tool=callgrind --toggle-collect=measured`, {C_COUNT_CALLS:,} warm calls "
+        "after the fetch and a warm-up, total divided by the calls (the calling loop included; "
+        "under valgrind `clock_gettime` is a system call, whose kernel side is not counted).",
+        "",
+        table(("call", "get + 3 accessors + free", "get alone",
+               "before per-thread proxies (get + 3 accessors + free)"), count_rows),
+        "",
+        f"Target ≤ 150 instructions per warm call for any form: {verdict(worst_count <= 150)} "
+        f"(worst {worst_count:.0f}).",
     ])
+
+
+C_COUNT_CALLS = 10_000
+C_COUNTED = [("null-role", "ecscred_get_credential(NULL)", "313"),
+             ("named-role", "ecscred_get_credential(\"EcsRamRoleTest\")", "795"),
+             ("provider", "ecscred_provider_get_credential", "—")]
+
+
+def c_instructions(ctx: Ctx) -> Dict[str, float]:
+    """callgrind's instruction count per warm call of each form (bench/c/instructions.c)."""
+    out: Dict[str, float] = {}
+    with ctx.mock("--role", ROLE, name="c-instructions") as mock:
+        for variant, _, _ in C_COUNTED:
+            for v in (variant, variant + "-get"):
+                log(f"c: callgrind {v}")
+                proc = subprocess.run(
+                    ["valgrind", "--tool=callgrind", "--toggle-collect=measured",
+                     f"--callgrind-out-file={ctx.logs / f'callgrind.{v}.out'}",
+                     str(ctx.bin / "instructions"), v, str(C_COUNT_CALLS)],
+                    env=clean_env(ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT=mock.url),
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                m = re.search(r"Collected : (\d+)", proc.stdout)
+                if proc.returncode != 0 or not m:
+                    raise RuntimeError(f"callgrind {v} failed:\n{proc.stdout[-3000:]}")
+                out[v] = int(m.group(1)) / C_COUNT_CALLS
+    ctx.raw["c_instructions"] = out
+    return out
 
 
 # ---- python warm ---------------------------------------------------------------------------
@@ -317,41 +368,82 @@ def python_versions(ctx: Ctx) -> str:
 
 # ---- go ------------------------------------------------------------------------------------
 
+GO_PROVIDERS = [
+    ("Ecscred", "ecscred `Provider.Credentials(ctx)`"),
+    ("CredentialsGo", "credentials-go `providers.ECSRAMRoleCredentialsProvider.GetCredentials()`"),
+    ("OSSv2", "alibabacloud-oss-go-sdk-v2 `credentials.NewEcsRoleCredentialsProvider` "
+              "`GetCredentials(ctx)`"),
+]
+
+
+def go_versions() -> str:
+    mod = (ROOT / "bench" / "go" / "go.mod").read_text()
+    found = dict(re.findall(r"github\.com/aliyun/(\S+) (v\S+)", mod))
+    return (f"credentials-go {found.get('credentials-go', '?')}, alibabacloud-oss-go-sdk-v2 "
+            f"{found.get('alibabacloud-oss-go-sdk-v2', '?')}")
+
+
 def section_go(ctx: Ctx, count: int = 5) -> str:
-    env = clean_env(PKG_CONFIG_PATH=str(ctx.go_prefix / "lib" / "pkgconfig"), CGO_ENABLED="1",
-                    ECSCRED_BIN=str(ctx.ecscred))
-    log("go: go test -run '^$' -bench . -benchmem -count 5 .")
-    proc = subprocess.run([os.environ.get("GO", "go"), "test", "-run", "^$", "-bench", ".",
-                           "-benchmem", "-count", str(count), "."], cwd=ROOT / "go", env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    binary = ctx.work / "go-bench.test"  # built from bench/go by `make bench-prereqs`
+    env = clean_env(ECSCRED_BIN=str(ctx.ecscred))
+    log(f"go: bench/go benchmarks, -count {count}")
+    proc = subprocess.run([str(binary), "-test.run", "^$", "-test.bench", ".",
+                           "-test.benchmem", "-test.count", str(count)], cwd=ROOT / "bench" / "go",
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     (ctx.logs / "go.log").write_text(proc.stdout)
     if proc.returncode != 0:
-        raise RuntimeError(f"go test -bench failed:\n{proc.stdout[-3000:]}")
+        raise RuntimeError(f"the Go benchmarks failed:\n{proc.stdout[-3000:]}")
     runs: Dict[str, List[Tuple[float, int, int]]] = {}
     for line in proc.stdout.splitlines():
-        m = re.match(r"(Benchmark\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op\s+(\d+) B/op\s+(\d+) allocs/op",
+        m = re.match(r"Benchmark(\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op\s+(\d+) B/op\s+(\d+) allocs/op",
                      line)
         if m:
             runs.setdefault(m.group(1), []).append((float(m.group(3)), int(m.group(4)),
                                                     int(m.group(5))))
-    if not runs:
-        raise RuntimeError(f"no benchmark in the output of go test:\n{proc.stdout}")
+    missing = [f"{k}{p}" for k, _ in GO_PROVIDERS for p in ("", "Parallel") if f"{k}{p}" not in runs]
+    if missing:
+        raise RuntimeError(f"missing Go benchmarks {missing}:\n{proc.stdout}")
+    ctx.raw["go"] = runs
+
+    def med(name: str) -> float:
+        return median([r[0] for r in runs[name]])
+
+    def spread(name: str) -> str:
+        ns = [r[0] for r in runs[name]]
+        return f"{min(ns):.1f}–{max(ns):.1f}"
+    ours, ours_par = med("Ecscred"), med("EcscredParallel")
     rows = []
-    for name, rs in runs.items():
-        ns = [r[0] for r in rs]
-        rows.append((name, f"{median(ns):.1f}", f"{min(ns):.1f}–{max(ns):.1f}",
-                     f"{max(r[1] for r in rs)}", f"{max(r[2] for r in rs)}", len(rs)))
+    for key, label in GO_PROVIDERS:
+        one, par = med(key), med(key + "Parallel")
+        rows.append((label, f"{one:.1f}", spread(key), f"{one / ours:.1f}×", f"{par:.1f}",
+                     spread(key + "Parallel"), f"{par / ours_par:.1f}×",
+                     max(r[1] for r in runs[key]), max(r[2] for r in runs[key])))
+    ratio = med("CredentialsGo") / ours
+    ctx.target_row("Go warm `Credentials(ctx)` ≤ 20 ns, one goroutine and parallel",
+                   f"{ours:.1f} ns / {ours_par:.1f} ns", ours <= 20 and ours_par <= 20)
+    ctx.target_row("Go warm ≥ 5× faster than credentials-go's ECS RAM role provider",
+                   f"{ratio:.1f}× ({ours:.1f} vs {med('CredentialsGo'):.1f} ns)", ratio >= 5)
     return "\n".join([
         "## Go warm hit path",
         "",
-        f"Command: `make bench-go` (`go test -run '^$' -bench . -benchmem -count {count}` in "
-        "`go/`, against a mock the test starts), `Provider.Credentials(context.Background())` "
-        "warm, cgo crossing included, libecscred linked statically.",
+        "Command: `make bench-report BENCH_ONLY=go` (the benchmarks of `bench/go/`, a Go module "
+        f"of its own so that the ecscred module does not depend on the incumbents, -count {count}; "
+        f"{go_versions()}). All three providers against one `ecscred mock-metadata` on "
+        "127.0.0.1 that the benchmark starts: the incumbents hard-code http://100.100.100.200 "
+        "and reach the mock as their HTTP proxy (credentials-go's `HttpOptions.Proxy`; for "
+        "oss-go-sdk-v2, an `http.DefaultTransport` whose proxy is the mock and whose dialer "
+        "refuses non-loopback addresses). Each benchmark checks at the mock that its first call "
+        "fetched and that no timed call did. ecscred: libecscred linked statically; its warm "
+        "call does not cross into C while the engine's warm deadline holds. \"Parallel\": "
+        "`b.RunParallel` on GOMAXPROCS goroutines (ns per call over all of them).",
         "",
-        table(("benchmark", "median ns/op", "range", "B/op", "allocs/op", "runs"), rows),
+        table(("provider", "median ns/op", "range", "relative", "parallel ns/op", "range",
+               "relative", "B/op", "allocs/op"), rows),
         "",
-        "(Earlier measurement, not re-run: before the shim returned results by value and the "
-        "last snapshot's Go strings were reused, the same call measured 546–564 ns.)",
+        f"Targets ≤ 20 ns: {verdict(ours <= 20 and ours_par <= 20)} ({ours:.1f} / "
+        f"{ours_par:.1f} ns); ≥ 5× credentials-go: {verdict(ratio >= 5)} ({ratio:.1f}×). "
+        "(Earlier measurements, not re-run: with a cgo crossing per call the same call measured "
+        "185–250 ns; before the shim returned results by value, 546–564 ns.)",
     ])
 
 

@@ -23,7 +23,7 @@ go-prefix: build
 	$(MAKE) install PREFIX=$(GO_PREFIX)
 
 test-go: go-prefix
-	@unformatted=$$(gofmt -l go examples/go); \
+	@unformatted=$$(gofmt -l go examples/go bench/go); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	cd go && $(GO_ENV) $(GO) vet ./...
 	cd go && $(GO_ENV) $(GO) test -race -count=1 ./...

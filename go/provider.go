@@ -16,28 +16,20 @@ import (
 )
 
 // Provider gets, caches and refreshes the credential of one RAM role (the engine is
-// libecscred's). It is safe for concurrent use. A warm call does not touch the network;
+// libecscred's). It is safe for concurrent use. A warm call does not touch the network,
+// and while the engine's warm deadline holds it does not even call into C (warm.go);
 // only the first call, or one in the last moments before expiry while a refresh runs,
 // waits, at most for the fetch timeout.
 //
 // Close releases it; a finalizer does so too if it is forgotten, but do not rely on it.
 type Provider struct {
-	mu     sync.RWMutex // held shared by calls, exclusively by Close
-	handle *C.ecscred_provider
-	role   *C.char // only for the process-wide default provider (handle nil)
-	shared bool
-	last   atomic.Pointer[snapshot]
-}
-
-// snapshot is the Go copy of the credential handed out last, with the C handle it was
-// copied from. Holding the handle keeps that credential's memory alive, so while it is
-// held no other credential can live at the same address: a call whose C credential has
-// the same AccessKeyId pointer has the same credential and reuses the Go strings instead
-// of copying them again.
-type snapshot struct {
-	handle *C.ecscred_credential
-	id     *C.char
-	creds  Credentials
+	mu        sync.RWMutex // held shared by calls into C, exclusively by Close
+	handle    *C.ecscred_provider
+	role      *C.char // only for the process-wide default provider (handle nil)
+	shared    bool
+	last      atomic.Pointer[snapshot] // the warm path's snapshot (warm.go)
+	publishMu sync.Mutex               // serializes publish
+	timer     *time.Timer              // marks last stale at its deadline (publish)
 }
 
 // Option configures NewProvider.
@@ -168,11 +160,18 @@ func Default(role string) (*Provider, error) {
 	return p, nil
 }
 
+// defaultRole is Default(""), once known: GetCredentials then takes no lock.
+var defaultRole atomic.Pointer[Provider]
+
 // GetCredentials is Default("") followed by Credentials: the one call most programs need.
 func GetCredentials(ctx context.Context) (Credentials, error) {
-	p, err := Default("")
-	if err != nil {
-		return Credentials{}, err
+	p := defaultRole.Load()
+	if p == nil {
+		var err error
+		if p, err = Default(""); err != nil {
+			return Credentials{}, err
+		}
+		defaultRole.Store(p)
 	}
 	return p.Credentials(ctx)
 }
@@ -186,6 +185,9 @@ func GetCredentials(ctx context.Context) (Credentials, error) {
 func (p *Provider) Credentials(ctx context.Context) (Credentials, error) {
 	if err := ctx.Err(); err != nil {
 		return Credentials{}, err
+	}
+	if s := p.last.Load(); s != nil && s.servable() { // the warm path (warm.go)
+		return s.creds, nil
 	}
 	if ctx.Done() == nil {
 		return p.get()
@@ -208,6 +210,9 @@ func (p *Provider) Credentials(ctx context.Context) (Credentials, error) {
 }
 
 func (p *Provider) get() (Credentials, error) {
+	if s := p.last.Load(); s != nil && s.servable() {
+		return s.creds, nil
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.handle == nil && !p.shared {
@@ -218,22 +223,9 @@ func (p *Provider) get() (Credentials, error) {
 	if r.status != C.ECSCRED_OK {
 		return Credentials{}, newError(int(r.status), takeMessage(r.message), int(r.http_status))
 	}
-	// Loaded after the call: the loaded snapshot's handle was alive at the load, as was
-	// cred, so equal pointers mean the same credential (see snapshot).
-	if last := p.last.Load(); last != nil && last.id == r.access_key_id {
-		C.ecscred_credential_free(r.credential)
-		return last.creds, nil
-	}
-	next := &snapshot{handle: r.credential, id: r.access_key_id, creds: Credentials{
-		AccessKeyID:     C.GoString(r.access_key_id),
-		AccessKeySecret: C.GoString(r.access_key_secret),
-		SecurityToken:   C.GoString(r.security_token),
-		Expiration:      time.Unix(int64(r.expiration), 0).UTC(),
-	}}
-	if old := p.last.Swap(next); old != nil {
-		C.ecscred_credential_free(old.handle) // wipes the C copies of its secrets
-	}
-	return next.creds, nil
+	p.publishMu.Lock()
+	defer p.publishMu.Unlock()
+	return p.publish(&r), nil
 }
 
 // Close releases the provider. It waits for calls in progress, is idempotent, and later
@@ -247,6 +239,9 @@ func (p *Provider) Close() error {
 	if p.handle != nil {
 		if last := p.last.Swap(nil); last != nil {
 			C.ecscred_credential_free(last.handle)
+		}
+		if p.timer != nil {
+			p.timer.Stop()
 		}
 		C.ecscred_provider_free(p.handle)
 		p.handle = nil

@@ -19,8 +19,10 @@ ecscred_go_new_result ecscred_go_provider_new(const ecscred_options *options) {
 
 ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *role) {
     ecscred_go_result r = {0};
-    r.status = provider != NULL ? ecscred_provider_get_credential(provider, &r.credential)
-                                : ecscred_get_credential(role, &r.credential);
+    ecscred_warm_deadline deadline = {0};
+    r.status = provider != NULL
+                   ? ecscred_provider_get_credential_until(provider, &r.credential, &deadline)
+                   : ecscred_get_credential_until(role, &r.credential, &deadline);
     if (r.status != ECSCRED_OK) {
         r.message = last_message();
         r.http_status = ecscred_last_error_http_status();
@@ -30,6 +32,8 @@ ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *r
     r.access_key_secret = ecscred_credential_access_key_secret(r.credential);
     r.security_token = ecscred_credential_security_token(r.credential);
     r.expiration = ecscred_credential_expiration(r.credential);
+    r.until_unix_ms = deadline.until_unix_ms;
+    r.epoch = deadline.epoch;
     return r;
 }
 

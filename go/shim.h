@@ -16,6 +16,9 @@ typedef struct ecscred_go_result {
     const char *access_key_secret;
     const char *security_token;
     int64_t expiration;
+    /* The engine's warm deadline for it (ecscred_warm_deadline; until_unix_ms 0: none). */
+    uint64_t until_unix_ms;
+    uint64_t epoch;
     /* On failure: the message, malloc'd (free it), or NULL if out of memory, and the
      * metadata service's HTTP status behind it (0: none). */
     char *message;
@@ -29,7 +32,8 @@ typedef struct ecscred_go_new_result {
 } ecscred_go_new_result;
 
 ecscred_go_new_result ecscred_go_provider_new(const ecscred_options *options);
-/* provider NULL: the process-wide provider for role (NULL: from the environment). */
+/* provider NULL: the process-wide provider for role (NULL: from the environment). With the
+ * engine's warm deadline (ecscred_provider_get_credential_until). */
 ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *role);
 /* Routes libecscred's log messages up to max_level to the Go function ecscredGoLog
  * (ECSCRED_LOG_OFF: stop). */

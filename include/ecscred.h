@@ -289,6 +289,29 @@ typedef struct ecscred_options {
     ecscred_choice disabled;
 } ecscred_options;
 
+/**
+ * Until when a credential may be served again without asking ecscred, as the engine's own
+ * warm path would: while the system's real-time clock (`CLOCK_REALTIME`) reads less than
+ * `until_unix_ms` **and** the word at `ecscred_warm_epoch()` still holds `epoch`.
+ *
+ * The deadline already includes ecscred's margins: it is never later than the
+ * credential's expiration less 20 ms, and never later than the moment the engine would
+ * start treating the credential differently (the start of a refresh, a wait for one). Any
+ * change that could end it early (a new credential, a refresh starting or ending, a
+ * `fork()`, in the child) changes the epoch. `until_unix_ms` 0: no deadline (ask again
+ * next time).
+ */
+typedef struct ecscred_warm_deadline {
+    /**
+     * Milliseconds since 1970-01-01T00:00:00Z.
+     */
+    uint64_t until_unix_ms;
+    /**
+     * The value of the word at `ecscred_warm_epoch()` the deadline goes with.
+     */
+    uint64_t epoch;
+} ecscred_warm_deadline;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -365,6 +388,10 @@ struct ecscred_credential *ecscred_credential_clone(const struct ecscred_credent
 /**
  * Releases a handle. When it was the last handle to this credential (and ecscred no
  * longer caches it), the AccessKeySecret and SecurityToken are wiped from memory.
+ * ecscred caches the credential in the provider and, on each thread, the last credential
+ * that thread got from `ecscred_get_credential(NULL)`, from a named role and from a
+ * provider handle (until that thread's next such call returns another credential, or the
+ * thread exits): that is what lets a warm call touch no counter shared between threads.
  *
  * NULL is accepted and ignored. After the call the handle and every string obtained
  * from it are invalid; freeing the same handle twice is undefined behaviour. Any thread
@@ -572,6 +599,39 @@ void ecscred_provider_free(struct ecscred_provider *provider);
  * a failure (which endpoint, which HTTP status), use `ecscred_last_error_message()`.
  */
 const char *ecscred_status_str(ecscred_status status);
+
+/**
+ * The address of ecscred's warm epoch: a 64-bit word, valid for the whole life of the
+ * process, that ecscred changes whenever a deadline it handed out in an
+ * `ecscred_warm_deadline` may no longer hold. Read it with an atomic load with acquire
+ * ordering (C11 `atomic_load_explicit(..., memory_order_acquire)` on a cast to
+ * `_Atomic uint64_t *`, Go `atomic.LoadUint64`); never write it. Thread-safe; never NULL.
+ */
+const uint64_t *ecscred_warm_epoch(void);
+
+/**
+ * `ecscred_get_credential`, also writing the engine's warm deadline for the credential
+ * to `*deadline` (see `ecscred_warm_deadline`). Same errors (including the refusal from
+ * inside the log callback), same ownership of `*out`;
+ * both out-parameters are written only on success.
+ *
+ * # Safety
+ *
+ * `role_name` is NULL or NUL-terminated; `out` and `deadline` are NULL or writable.
+ */
+ecscred_status ecscred_get_credential_until(const char *role_name, struct ecscred_credential **out, struct ecscred_warm_deadline *deadline);
+
+/**
+ * `ecscred_provider_get_credential`, also writing the engine's warm deadline for the
+ * credential to `*deadline` (see `ecscred_warm_deadline`). Same errors, same ownership of
+ * `*out`; both out-parameters are written only on success.
+ *
+ * # Safety
+ *
+ * `provider` is NULL or a live handle from `ecscred_provider_new`; `out` and `deadline`
+ * are NULL or writable.
+ */
+ecscred_status ecscred_provider_get_credential_until(const struct ecscred_provider *provider, struct ecscred_credential **out, struct ecscred_warm_deadline *deadline);
 
 #ifdef __cplusplus
 }  // extern "C"

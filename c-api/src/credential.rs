@@ -1,16 +1,12 @@
-//! `ecscred_credential`: one reference to the engine's immutable credential snapshot.
-//!
-//! An `ecscred_credential *` is exactly `Arc::into_raw(Arc<Credential>)`: handing one out
-//! costs a reference-count increment and no allocation, and the accessors return pointers
-//! into the snapshot's own NUL-terminated buffers (`Credential::access_key_id_c` etc.).
+//! `ecscred_credential`: one counted reference to a proxy of the engine's immutable
+//! credential snapshot ([`crate::handle`]). The accessors return pointers into the
+//! snapshot's own NUL-terminated buffers (`Credential::access_key_id_c` etc.).
 
 use std::ffi::c_char;
-use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
-use ecscred_core::Credential;
-
 use crate::boundary::guarded;
+use crate::handle::{acquire, borrow, release};
 
 /// An STS credential: AccessKeyId, AccessKeySecret, SecurityToken and expiration, always
 /// of the same credential (an immutable snapshot; a refresh never changes one that was
@@ -22,23 +18,6 @@ use crate::boundary::guarded;
 /// check `ecscred_credential_expiration` before using an old one.
 pub struct ecscred_credential {
     _opaque: [u8; 0],
-}
-
-/// Hands `credential` to C as an `ecscred_credential *` (one reference).
-#[inline(always)]
-pub(crate) fn into_c(credential: Arc<Credential>) -> *mut ecscred_credential {
-    Arc::into_raw(credential).cast_mut().cast()
-}
-
-/// The snapshot behind a pointer from [`into_c`], borrowed; `None` for NULL.
-///
-/// # Safety
-///
-/// `c` is NULL or came from [`into_c`] and has not been freed.
-#[inline(always)]
-unsafe fn borrow<'a>(c: *const ecscred_credential) -> Option<&'a Credential> {
-    // SAFETY: a non-NULL pointer is an `Arc<Credential>` data pointer, alive until freed.
-    unsafe { c.cast::<Credential>().as_ref() }
 }
 
 /// The AccessKeyId (`STS.…`), NUL-terminated.
@@ -149,15 +128,19 @@ pub unsafe extern "C" fn ecscred_credential_clone(
         if credential.is_null() {
             return std::ptr::null_mut();
         }
-        // SAFETY: a live handle is a live `Arc<Credential>` reference; adding one more
-        // reference is balanced by the `ecscred_credential_free` of the returned handle.
-        unsafe { Arc::increment_strong_count(credential.cast::<Credential>()) };
+        // SAFETY: a live handle; the count added is released by the
+        // `ecscred_credential_free` of the returned handle.
+        unsafe { acquire(credential) };
         credential.cast_mut()
     })
 }
 
 /// Releases a handle. When it was the last handle to this credential (and ecscred no
 /// longer caches it), the AccessKeySecret and SecurityToken are wiped from memory.
+/// ecscred caches the credential in the provider and, on each thread, the last credential
+/// that thread got from `ecscred_get_credential(NULL)`, from a named role and from a
+/// provider handle (until that thread's next such call returns another credential, or the
+/// thread exits): that is what lets a warm call touch no counter shared between threads.
 ///
 /// NULL is accepted and ignored. After the call the handle and every string obtained
 /// from it are invalid; freeing the same handle twice is undefined behaviour. Any thread
@@ -170,9 +153,9 @@ pub unsafe extern "C" fn ecscred_credential_clone(
 pub unsafe extern "C" fn ecscred_credential_free(credential: *mut ecscred_credential) {
     guarded((), || {
         if !credential.is_null() {
-            // SAFETY: the handle owns one `Arc<Credential>` reference (see `into_c`),
-            // released here exactly once, as the caller guarantees.
-            drop(unsafe { Arc::from_raw(credential.cast_const().cast::<Credential>()) });
+            // SAFETY: the handle owns one count of its proxy, released here exactly once,
+            // as the caller guarantees.
+            unsafe { release(credential.cast()) };
         }
     })
 }
@@ -180,7 +163,10 @@ pub unsafe extern "C" fn ecscred_credential_free(credential: *mut ecscred_creden
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::handle::HandleRef;
+    use ecscred_core::Credential;
     use std::ffi::CStr;
+    use std::sync::Arc;
     use std::time::{Duration, SystemTime};
 
     fn text(p: *const c_char) -> &'static str {
@@ -192,7 +178,7 @@ mod tests {
     fn accessors_clone_and_free() {
         let exp = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         let cred = Arc::new(Credential::new("STS.id", "sec", "tok", exp, None).unwrap());
-        let c = into_c(Arc::clone(&cred));
+        let c = HandleRef::new(Arc::clone(&cred)).into_c();
         assert_eq!(Arc::strong_count(&cred), 2);
         // SAFETY: `c` is live until freed below.
         unsafe {
@@ -202,7 +188,7 @@ mod tests {
             assert_eq!(ecscred_credential_expiration(c), 1_800_000_000);
             let d = ecscred_credential_clone(c);
             assert_eq!(d, c);
-            assert_eq!(Arc::strong_count(&cred), 3);
+            assert_eq!(Arc::strong_count(&cred), 2, "one proxy, counted twice");
             ecscred_credential_free(c);
             assert_eq!(text(ecscred_credential_access_key_id(d)), "STS.id");
             ecscred_credential_free(d);
@@ -228,7 +214,8 @@ mod tests {
     fn expiration_spans_the_documented_range() {
         for secs in [0, ecscred_core::wire::LATEST_UNIX_SECONDS] {
             let exp = SystemTime::UNIX_EPOCH + Duration::new(secs, 999_999_999);
-            let c = into_c(Arc::new(Credential::new("a", "b", "c", exp, None).unwrap()));
+            let c = HandleRef::new(Arc::new(Credential::new("a", "b", "c", exp, None).unwrap()))
+                .into_c();
             // SAFETY: `c` is live until freed.
             unsafe {
                 assert_eq!(ecscred_credential_expiration(c), secs as i64);

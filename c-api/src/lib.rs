@@ -28,11 +28,14 @@
 
 mod boundary;
 mod credential;
+mod handle;
 mod last_error;
 mod log;
 mod options;
 mod provider;
 mod status;
+mod thread_cache;
+mod warm;
 
 pub use credential::*;
 pub use last_error::*;
@@ -40,6 +43,7 @@ pub use log::*;
 pub use options::*;
 pub use provider::*;
 pub use status::*;
+pub use warm::*;
 
 use std::ffi::c_char;
 

@@ -2,14 +2,16 @@
 //! process-wide provider per role).
 
 use std::ffi::{c_char, CString};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ecscred_core::Provider;
 
-use crate::boundary::{boundary, guarded, opt_str, write_out, Failure};
-use crate::credential::{ecscred_credential, into_c};
+use crate::boundary::{boundary, guarded, write_out, Failure};
+use crate::credential::ecscred_credential;
 use crate::log::refuse_in_callback;
 use crate::options::ecscred_options;
 use crate::status::ecscred_status;
+use crate::thread_cache::{self, Source};
 
 /// Gets, caches and refreshes the credential of one RAM role, with its own cache and
 /// configuration. Opaque.
@@ -19,8 +21,21 @@ use crate::status::ecscred_status;
 /// one per role and keep it (each has its own cache); or use `ecscred_get_credential`,
 /// which keeps one per role for the whole process.
 pub struct ecscred_provider {
-    provider: Provider,
+    pub(crate) provider: Provider,
     endpoint: CString,
+    /// Unique in the process (never reused): keys the per-thread caches.
+    pub(crate) id: u64,
+}
+
+static NEXT_PROVIDER_ID: AtomicU64 = AtomicU64::new(1);
+
+/// The source of `ecscred_get_credential(role_name)`.
+pub(crate) fn shared_source<'a>(role_name: *const c_char) -> Source<'a> {
+    if role_name.is_null() {
+        Source::Default
+    } else {
+        Source::Named(role_name)
+    }
 }
 
 /// The credential of the RAM role `role_name`, from a provider that ecscred keeps for the
@@ -72,10 +87,9 @@ pub unsafe extern "C" fn ecscred_get_credential(
             return Err(Failure::null(F, "out"));
         }
         // SAFETY: NULL or NUL-terminated, as the caller guarantees.
-        let role = unsafe { opt_str(F, "role_name", role_name)? };
-        let credential = ecscred_core::get_credential(role)?;
+        let got = unsafe { thread_cache::get(F, shared_source(role_name))? };
         // SAFETY: checked non-NULL above; writable as the caller guarantees.
-        unsafe { write_out(out, into_c(credential)) };
+        unsafe { write_out(out, got.handle) };
         Ok(())
     })
 }
@@ -114,7 +128,12 @@ pub unsafe extern "C" fn ecscred_provider_new(
         let provider = builder.build()?;
         // The endpoint is a URL that the engine has validated: it has no NUL.
         let endpoint = CString::new(provider.endpoint()).unwrap_or_default();
-        let handle = Box::new(ecscred_provider { provider, endpoint });
+        let id = NEXT_PROVIDER_ID.fetch_add(1, Ordering::Relaxed);
+        let handle = Box::new(ecscred_provider {
+            provider,
+            endpoint,
+            id,
+        });
         // SAFETY: checked non-NULL above; writable as the caller guarantees.
         unsafe { write_out(out, Box::into_raw(handle)) };
         Ok(())
@@ -148,9 +167,10 @@ pub unsafe extern "C" fn ecscred_provider_get_credential(
         if out.is_null() {
             return Err(Failure::null(F, "out"));
         }
-        let credential = handle.provider.credential()?;
+        // SAFETY: no name to read.
+        let got = unsafe { thread_cache::get(F, Source::Handle(handle))? };
         // SAFETY: checked non-NULL above; writable as the caller guarantees.
-        unsafe { write_out(out, into_c(credential)) };
+        unsafe { write_out(out, got.handle) };
         Ok(())
     })
 }

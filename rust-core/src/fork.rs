@@ -36,6 +36,7 @@ extern "C" fn in_child() {
     // return: a plain load and store suffice. Async-signal-safe.
     let state = STATE.load(Ordering::SeqCst);
     STATE.store(pack((state >> 32) + 1, pid()), Ordering::SeqCst);
+    crate::warm::invalidate(); // the child's bindings ask the engine again
 }
 
 /// The current fork generation (0 in the process that first asked): different in every
@@ -64,7 +65,12 @@ pub fn generation() -> u64 {
             _ => pack((state >> 32) + 1, pid),
         };
         match STATE.compare_exchange(state, next, Ordering::SeqCst, Ordering::SeqCst) {
-            Ok(_) => return next >> 32,
+            Ok(_) => {
+                if state != 0 {
+                    crate::warm::invalidate(); // as in `in_child`
+                }
+                return next >> 32;
+            }
             Err(now) => state = now,
         }
     }

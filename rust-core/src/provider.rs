@@ -30,6 +30,7 @@ use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::imds::MetadataClient;
 use crate::schedule::{self, Plan};
+use crate::warm::{self, WarmCredential};
 use crate::wire::format_timestamp;
 use crate::{fork, worker};
 
@@ -145,10 +146,25 @@ impl Provider {
         let guard = self.inner.cache.load();
         let cached = guard.as_ref()?;
         let now = self.inner.clock.now_unix_millis();
-        let warm = now < cached.refresh_at_ms
-            || (now < cached.hot_until_ms
-                && now < self.inner.hold_until_ms.load(Ordering::Acquire));
-        warm.then(|| Arc::clone(&cached.credential))
+        (now < self.inner.warm_until_ms(cached)).then(|| Arc::clone(&cached.credential))
+    }
+
+    /// [`cached_credential`](Provider::cached_credential) with the instant until which
+    /// the warm path keeps returning it, for bindings that keep a snapshot of their own and
+    /// ask again only when the engine could answer differently. The contract of the
+    /// deadline and of its epoch is in [`crate::warm`]. Never blocks, locks, or touches the
+    /// network.
+    pub fn warm_credential(&self) -> Option<WarmCredential> {
+        let epoch = warm::current(); // before the state the deadline is computed from
+        let guard = self.inner.cache.load();
+        let cached = guard.as_ref()?;
+        let until_unix_ms = self.inner.warm_until_ms(cached);
+        (self.inner.clock.now_unix_millis() < until_unix_ms).then(|| WarmCredential {
+            credential: Arc::clone(&cached.credential),
+            until_unix_ms,
+            epoch,
+            clock: Arc::clone(&self.inner.clock),
+        })
     }
 
     /// How refreshing is going, for health checks and diagnostics. Takes a short lock;
@@ -186,6 +202,15 @@ impl std::fmt::Debug for Provider {
 }
 
 impl Inner {
+    /// The warm path's deadline for `cached`: it is served without looking at the refresh
+    /// state while the warm-path clock reads less than this, i.e. while
+    /// `now < refresh_at_ms || (now < hot_until_ms && now < hold_until_ms)`. Never later
+    /// than `hot_until_ms`.
+    fn warm_until_ms(&self, cached: &Cached) -> u64 {
+        let hold = self.hold_until_ms.load(Ordering::Acquire);
+        cached.refresh_at_ms.max(cached.hot_until_ms.min(hold))
+    }
+
     fn slow_path(self: &Arc<Self>) -> Result<Arc<Credential>> {
         if self.config.disabled {
             return Err(Error::new(
@@ -385,6 +410,7 @@ impl Inner {
                             refresh_at_ms: unix_millis(plan.refresh_at).min(hot_until_ms),
                             hot_until_ms,
                         })));
+                        warm::invalidate();
                         *state = RefreshState {
                             wake: state.wake.take(),
                             ..RefreshState::default()
@@ -487,8 +513,10 @@ impl Inner {
             (Some(c), None, Some(at)) => at.min(c.plan.expires_at),
             _ => SystemTime::UNIX_EPOCH,
         };
-        self.hold_until_ms
-            .store(unix_millis(hold), Ordering::Release);
+        let hold = unix_millis(hold);
+        if self.hold_until_ms.swap(hold, Ordering::AcqRel) != hold {
+            warm::invalidate();
+        }
     }
 }
 

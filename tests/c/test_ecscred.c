@@ -723,6 +723,149 @@ static void test_fork(void) {
     ecscred_credential_free(c);
 }
 
+/* ---- per-thread handles and the warm deadline -------------------------------------------- */
+
+/* One handle of each form: ecscred_get_credential(NULL), (ROLE), ecscred_provider_get_credential. */
+struct three {
+    const ecscred_provider *provider;
+    ecscred_credential *handles[3];
+    int failures;
+};
+
+static void get_three(struct three *t) {
+    if (ecscred_get_credential(NULL, &t->handles[0]) != ECSCRED_OK) t->failures++;
+    if (ecscred_get_credential(ROLE, &t->handles[1]) != ECSCRED_OK) t->failures++;
+    if (ecscred_provider_get_credential(t->provider, &t->handles[2]) != ECSCRED_OK) t->failures++;
+}
+
+static void *get_three_main(void *arg) {
+    get_three((struct three *)arg);
+    return NULL;
+}
+
+static int handle_ok(const ecscred_credential *c) {
+    return c != NULL && strncmp(ecscred_credential_access_key_id(c), "STS.", 4) == 0 &&
+           ecscred_credential_access_key_secret(c)[0] != '\0' &&
+           ecscred_credential_security_token(c)[0] != '\0';
+}
+
+static void test_warm_calls_reuse_this_thread_s_handle(void) {
+    /* A warm call hands out another count of the thread's own handle; another thread gets
+     * one of its own. */
+    ecscred_provider *p = provider_for(ROLE, ECSCRED_FROM_ENV);
+    struct three mine = {p, {NULL, NULL, NULL}, 0}, again = mine, other = mine;
+    pthread_t thread;
+    int i;
+    get_three(&mine);
+    get_three(&again);
+    CHECK(pthread_create(&thread, NULL, get_three_main, &other) == 0, "thread");
+    pthread_join(thread, NULL);
+    CHECK(mine.failures + again.failures + other.failures == 0, "%s", last_error());
+    for (i = 0; i < 3; i++) {
+        CHECK(mine.handles[i] == again.handles[i], "form %d: a new handle on a warm call", i);
+        CHECK(mine.handles[i] != other.handles[i], "form %d: two threads share a handle", i);
+        CHECK(strcmp(ecscred_credential_access_key_id(mine.handles[i]),
+                     ecscred_credential_access_key_id(other.handles[i])) == 0,
+              "form %d: the threads got different credentials", i);
+        ecscred_credential_free(mine.handles[i]);
+        ecscred_credential_free(again.handles[i]);
+        ecscred_credential_free(other.handles[i]);
+    }
+    ecscred_provider_free(p);
+}
+
+static void test_handles_outlive_their_thread_and_provider(void) {
+    /* Handles from a thread that has exited (its cache released) and from a provider that
+     * has been freed stay valid until freed, in any order, on any thread. ASan and
+     * valgrind run this too. */
+    ecscred_provider *p = provider_for(ROLE, ECSCRED_FROM_ENV);
+    struct three t = {p, {NULL, NULL, NULL}, 0};
+    ecscred_credential *copy;
+    pthread_t thread;
+    int i;
+    CHECK(pthread_create(&thread, NULL, get_three_main, &t) == 0, "thread");
+    pthread_join(thread, NULL);
+    CHECK(t.failures == 0, "%d calls failed", t.failures);
+    if (t.failures != 0) return;
+    ecscred_provider_free(p);
+    copy = ecscred_credential_clone(t.handles[2]);
+    ecscred_credential_free(t.handles[2]);
+    for (i = 0; i < 2; i++) CHECK(handle_ok(t.handles[i]), "handle %d after its thread exited", i);
+    CHECK(handle_ok(copy), "a clone after the provider and the original were freed");
+    ecscred_credential_free(t.handles[1]);
+    ecscred_credential_free(copy);
+    CHECK(handle_ok(t.handles[0]), "the last handle");
+    ecscred_credential_free(t.handles[0]);
+}
+
+static void test_warm_deadline(void) {
+    ecscred_provider *p = provider_for(ROLE, ECSCRED_FROM_ENV);
+    ecscred_credential *c = NULL;
+    ecscred_warm_deadline d;
+    const volatile uint64_t *epoch = ecscred_warm_epoch();
+    uint64_t now_ms = (uint64_t)time(NULL) * 1000;
+    ecscred_status s;
+    int form;
+    CHECK(epoch != NULL && epoch == ecscred_warm_epoch(), "the epoch's address");
+    for (form = 0; form < 3; form++) {
+        memset(&d, 0, sizeof d);
+        s = form == 0   ? ecscred_get_credential_until(NULL, &c, &d)
+            : form == 1 ? ecscred_get_credential_until(ROLE, &c, &d)
+                        : ecscred_provider_get_credential_until(p, &c, &d);
+        CHECK(s == ECSCRED_OK, "form %d: %s: %s", form, ecscred_status_str(s), last_error());
+        if (s != ECSCRED_OK) continue;
+        /* Warm, 6 h credentials: served until their refresh, hours from now. */
+        CHECK(d.until_unix_ms > now_ms + 3600 * 1000, "form %d: until %llu", form,
+              (unsigned long long)d.until_unix_ms);
+        CHECK(d.until_unix_ms < (uint64_t)ecscred_credential_expiration(c) * 1000,
+              "form %d: the deadline reaches the expiration", form);
+        CHECK(d.epoch == *epoch, "form %d: a stale epoch", form);
+        ecscred_credential_free(c);
+    }
+    c = NULL;
+    CHECK(ecscred_get_credential_until(NULL, &c, NULL) == ECSCRED_NULL_ARGUMENT, "deadline NULL");
+    CHECK(ecscred_provider_get_credential_until(p, NULL, &d) == ECSCRED_NULL_ARGUMENT, "out NULL");
+    CHECK(ecscred_provider_get_credential_until(NULL, &c, &d) == ECSCRED_NULL_ARGUMENT,
+          "provider NULL");
+    CHECK(c == NULL, "out written on failure");
+    ecscred_provider_free(p);
+}
+
+static void test_fork_with_warm_thread_caches(void) {
+    /* Every form is warm in this thread's cache when it forks; the child's calls still get
+     * the cached credential, through the engine (the fork changes its epoch). */
+    ecscred_provider *p = provider_for(ROLE, ECSCRED_FROM_ENV);
+    struct three parent = {p, {NULL, NULL, NULL}, 0};
+    uint64_t epoch_before = *ecscred_warm_epoch();
+    pid_t pid;
+    int status = 0, i;
+    get_three(&parent);
+    CHECK(parent.failures == 0, "%s", last_error());
+    if (parent.failures != 0) return;
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        struct three child = {p, {NULL, NULL, NULL}, 0};
+        int bad = *ecscred_warm_epoch() == epoch_before ? 1 : 0;
+        get_three(&child);
+        if (child.failures != 0) _exit(bad | 2);
+        for (i = 0; i < 3; i++) {
+            if (strcmp(ecscred_credential_access_key_id(child.handles[i]),
+                       ecscred_credential_access_key_id(parent.handles[i])) != 0)
+                bad |= 4;
+            ecscred_credential_free(child.handles[i]);
+            ecscred_credential_free(parent.handles[i]);
+        }
+        ecscred_provider_free(p);
+        _exit(bad);
+    }
+    CHECK(pid > 0, "fork failed");
+    CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+    for (i = 0; i < 3; i++) ecscred_credential_free(parent.handles[i]);
+    ecscred_provider_free(p);
+}
+
 /* ---- secrets --------------------------------------------------------------------------- */
 
 static int check_absent(const char *secret) {
@@ -802,6 +945,10 @@ int main(void) {
     RUN(test_log_callback);
     RUN(test_threads_share_one_fetch);
     RUN(test_fork);
+    RUN(test_warm_calls_reuse_this_thread_s_handle);
+    RUN(test_handles_outlive_their_thread_and_provider);
+    RUN(test_warm_deadline);
+    RUN(test_fork_with_warm_thread_caches);
     RUN(test_no_secret_in_any_message);
     return SUMMARY();
 }
