@@ -56,7 +56,12 @@ fn make(py: Python<'_>, message: &str, code: u32, status: Option<u16>, retryable
                 .getattr("_from_core")?
                 .unbind())
         })
-        .and_then(|factory| factory.bind(py).call1((message, code, status, retryable)));
+        .and_then(|factory| {
+            // The factory is Python code: see `gil::call_python`.
+            crate::gil::call_python(py, |py| {
+                factory.bind(py).call1((message, code, status, retryable))
+            })
+        });
     match built {
         Ok(exc) => PyErr::from_value(exc),
         // Only a broken installation gets here; still say what failed.

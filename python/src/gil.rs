@@ -13,6 +13,11 @@
 //! exiting; such threads would be ended anyway). The main thread, which runs the
 //! finalization itself, always goes back. The log delivery thread checks the same flag
 //! before taking the GIL (see `logging.rs`).
+//!
+//! The same hazard waits inside Python code that ecscred runs while holding the GIL (the
+//! exception factory is Python): the interpreter may hand the GIL to another thread in the
+//! middle of it and end this one on the way back. [`call_python`] guards such calls the
+//! same way: counted while they run (so `at_exit` waits for them), refused once exiting.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Once;
@@ -21,7 +26,8 @@ use std::time::{Duration, Instant};
 use pyo3::prelude::*;
 
 static EXITING: AtomicBool = AtomicBool::new(false);
-/// Threads between "not exiting, going back" and having the GIL again.
+/// Threads between "not exiting, going back" and having the GIL again, or running Python
+/// code for ecscred ([`call_python`]).
 static RETURNING: AtomicUsize = AtomicUsize::new(0);
 /// `pthread_self()` of the main thread (the one that finalizes).
 static MAIN_THREAD: AtomicU64 = AtomicU64::new(0);
@@ -89,6 +95,25 @@ where
     if !main {
         RETURNING.fetch_sub(1, Ordering::SeqCst);
     }
+    out
+}
+
+/// Runs `f`, which executes Python code, on this thread: counted while it runs, so that
+/// `at_exit` waits for it; once the interpreter is exiting, a thread other than the main
+/// one parks for good (GIL released) instead, for the reason in the module docs.
+pub(crate) fn call_python<'py, T>(py: Python<'py>, f: impl FnOnce(Python<'py>) -> T) -> T {
+    if this_thread() == MAIN_THREAD.load(Ordering::SeqCst) {
+        return f(py);
+    }
+    RETURNING.fetch_add(1, Ordering::SeqCst);
+    if EXITING.load(Ordering::SeqCst) {
+        RETURNING.fetch_sub(1, Ordering::SeqCst);
+        py.detach(|| loop {
+            std::thread::park();
+        })
+    }
+    let out = f(py);
+    RETURNING.fetch_sub(1, Ordering::SeqCst);
     out
 }
 

@@ -52,11 +52,13 @@ const PY_WARNING: u8 = 30;
 
 /// Re-reads the `ecscred` logger's effective level. Needs the GIL; cheap (one Python call).
 pub(crate) fn refresh_threshold(py: Python<'_>) {
-    let level = py
-        .import("logging")
-        .and_then(|logging| logging.call_method1("getLogger", ("ecscred",)))
-        .and_then(|logger| logger.call_method0("getEffectiveLevel"))
-        .and_then(|level| level.extract::<u8>());
+    // Python code on the calling thread: see `gil::call_python`.
+    let level = crate::gil::call_python(py, |py| {
+        py.import("logging")
+            .and_then(|logging| logging.call_method1("getLogger", ("ecscred",)))
+            .and_then(|logger| logger.call_method0("getEffectiveLevel"))
+            .and_then(|level| level.extract::<u8>())
+    });
     if let Ok(level) = level {
         THRESHOLD.store(level, Ordering::Relaxed);
     }

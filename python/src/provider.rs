@@ -179,10 +179,12 @@ impl EcsRamRoleCredentialsProvider {
     /// `get_credentials()` runs in the running loop's default executor. Same result and
     /// errors as `get_credentials()`.
     fn get_credentials_async<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        py.import("ecscred._aio")?
-            .getattr("get_credentials_async")?
-            .call1((slf,))
+        // Python code on the calling thread: see `gil::call_python`.
+        crate::gil::call_python(slf.py(), |py| {
+            py.import("ecscred._aio")?
+                .getattr("get_credentials_async")?
+                .call1((slf,))
+        })
     }
 
     /// alibabacloud-credentials interface: `"ecs_ram_role"`.
