@@ -16,10 +16,11 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -162,6 +163,24 @@ def enter_loopback_netns() -> str:
                                    sys.executable, *sys.argv], env)
     return ("no network namespace was available: isolation relied on loopback-only "
             "endpoints and, in Python processes, a connect guard")
+
+
+def run_callers(count: int, caller: Callable[[int], None], until: float,
+                stop: "threading.Event") -> int:
+    """Runs ``caller(i)`` on ``count`` daemon threads until the wall clock reaches ``until``,
+    then sets ``stop`` (which each caller checks) and joins them; returns how many did not
+    end within 60 s."""
+    threads = [threading.Thread(target=caller, args=(i,), daemon=True) for i in range(count)]
+    for t in threads:
+        t.start()
+    while time.time() < until:
+        time.sleep(0.1)
+    stop.set()
+    stuck = 0
+    for t in threads:
+        t.join(timeout=60)
+        stuck += t.is_alive()
+    return stuck
 
 
 def median(values: Iterable[float]) -> float:

@@ -32,7 +32,7 @@ import time
 import timeit
 from typing import Any, Callable, Dict, List
 
-from benchlib import ROLE, ROOT, admin, check_loopback
+from benchlib import ROLE, ROOT, admin, check_loopback, run_callers
 from pyworker import _utc, make_provider
 
 sys.path.insert(0, str(ROOT))
@@ -122,17 +122,7 @@ def rollover(args: argparse.Namespace) -> Dict[str, Any]:
                 time.sleep(0.001)
 
         started = time.time()
-        threads = [threading.Thread(target=caller, args=(i,), daemon=True)
-                   for i in range(args.threads)]
-        for t in threads:
-            t.start()
-        while time.time() < expires + args.after:
-            time.sleep(0.1)
-        stop.set()
-        stuck = 0
-        for t in threads:
-            t.join(timeout=60)
-            stuck += t.is_alive()
+        stuck = run_callers(args.threads, caller, expires + args.after, stop)
         seen = server.requests
     counters = admin(args.url, "GET", "/_mock/counters")
     codes = collections.Counter(r["code"] for r in seen if r["status"] != 200)

@@ -28,7 +28,7 @@ import time
 import timeit
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from benchlib import ROLE, admin, check_loopback
+from benchlib import ROLE, admin, check_loopback, run_callers
 
 
 def _utc(text: str) -> int:
@@ -131,17 +131,7 @@ def rollover(args: argparse.Namespace) -> Dict[str, Any]:
             time.sleep(0.001)
 
     started = time.time()
-    threads = [threading.Thread(target=caller, args=(i,), daemon=True)
-               for i in range(args.threads)]
-    for t in threads:
-        t.start()
-    while time.time() < expires + args.after:
-        time.sleep(0.1)
-    stop.set()
-    stuck = 0
-    for t in threads:
-        t.join(timeout=60)
-        stuck += t.is_alive()
+    stuck = run_callers(args.threads, caller, expires + args.after, stop)
     counters = admin(args.url, "GET", "/_mock/counters")
     issued_list = admin(args.url, "GET", "/_mock/credentials")
     by_triple = {(c["access_key_id"], c["access_key_secret"], c["security_token"]):
@@ -201,15 +191,7 @@ def outage(args: argparse.Namespace) -> Dict[str, Any]:
                     expired[i] += 1
             time.sleep(0.001)
 
-    threads = [threading.Thread(target=caller, args=(i,), daemon=True)
-               for i in range(args.threads)]
-    for t in threads:
-        t.start()
-    while time.time() < expires + args.after:
-        time.sleep(0.1)
-    stop.set()
-    for t in threads:
-        t.join(timeout=60)
+    run_callers(args.threads, caller, expires + args.after, stop)
     waits = sorted(w for ws in served for w in ws)
     early_errors = sum(1 for es in errors for left in es if left > 0)
     counters = admin(args.url, "GET", "/_mock/counters")
