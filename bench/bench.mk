@@ -4,7 +4,7 @@
 #                                       session → BENCHMARKS.md (about 12 minutes)
 #   make bench-report BENCH_ONLY=rollover,cold
 #                                       some sections only (rust, c, python-warm, go,
-#                                       rollover, cold, footprint), printed to stdout
+#                                       rollover, cold, footprint, dist), printed to stdout
 #   make soak [SOAK_SECONDS=600]        rotation + faults + threads + forks; exits non-zero on
 #                                       any expired, torn or unexplained failure or leak
 #
