@@ -4,6 +4,7 @@
 # with PATH without Rust, PKG_CONFIG_PATH unset and a pkg-config that fails if called, a
 # fresh GOCACHE; the binary links libecscred statically (ldd) and lists the bucket from the
 # local OSS test server with credentials from the mock metadata service.
+# Another platform (linux/riscv64) stops with the message of link_unsupported.go.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 python=${PYTHON:-python3}
@@ -29,3 +30,14 @@ got=$(ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT=$metadata OSS_ENDPOINT=$oss OS
 [ "$got" = $'ramroletest.txt\ntest.sh' ] || fail "the example printed: $got"
 echo "go module: the example listed the bucket"
 
+
+# A platform without a prebuilt archive (linux/riscv64, zig cc as its C compiler) stops
+# with link_unsupported.go's message.
+zig=$("$python" -c 'import os, ziglang; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')
+if CGO_ENABLED=1 GOARCH=riscv64 CC="$zig cc -target riscv64-linux-gnu" "$go" build -o /dev/null . \
+     >"$work/riscv64.log" 2>&1; then
+  fail "a linux/riscv64 build succeeded without a prebuilt archive"
+fi
+grep -q 'ships libecscred prebuilt for linux/amd64 and linux/arm64 only' "$work/riscv64.log" \
+  || fail "a linux/riscv64 build failed without the message: $(cat "$work/riscv64.log")"
+echo "go module: linux/riscv64 stops with the message"
