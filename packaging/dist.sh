@@ -11,7 +11,8 @@
 # cargo-zigbuild and maturin first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target_dir=$(cd "${TARGET_DIR:-target}" 2>/dev/null && pwd || echo "$PWD/${TARGET_DIR:-target}")
+mkdir -p "${TARGET_DIR:-target}"
+target_dir=$(cd "${TARGET_DIR:-target}" && pwd)
 dist=${DIST_DIR:-dist}
 arches=${DIST_ARCHES:-x86_64 aarch64}
 version=$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)

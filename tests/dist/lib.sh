@@ -2,7 +2,11 @@
 # by pid when the script exits.
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 version=$(sed -n 's/^version = "\([^"]*\)".*/\1/p' "$repo/Cargo.toml" | head -n 1)
-dist=$(cd "$repo/${DIST_DIR:-dist}" && pwd)
+case ${DIST_DIR:-dist} in
+  /*) dist=$DIST_DIR ;;
+  *) dist=$repo/${DIST_DIR:-dist} ;;
+esac
+[ -d "$dist" ] || { echo "$(basename "$0"): $dist not found: run make dist first" >&2; exit 1; }
 work=$(mktemp -d)
 pids=()
 cleanup() {

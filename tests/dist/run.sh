@@ -14,7 +14,9 @@ arches=${DIST_ARCHES:-x86_64 aarch64}
 case " $arches " in *" x86_64 "*) ;; *) echo "test-dist: needs x86_64 in DIST_ARCHES (this machine's)" >&2; exit 2 ;; esac
 
 "$here/check_elves.sh"
-for whl in "$here/../../${DIST_DIR:-dist}"/*.whl; do
+dist=${DIST_DIR:-dist}
+case $dist in /*) ;; *) dist=$here/../../$dist ;; esac
+for whl in "$dist"/*.whl; do
   out=$(auditwheel show "$whl")
   echo "$out" | tr '\n' ' ' | grep -q 'consistent with the following platform tag: *"manylinux_2_17_' \
     || { echo "test-dist: $(basename "$whl") is not manylinux_2_17:" >&2; echo "$out" >&2; exit 1; }
