@@ -1,7 +1,8 @@
 # Benchmark report and soak test (bench/). Included last by the top-level Makefile.
 #
 #   make bench                          every benchmark, ecscred vs the incumbents, in one
-#                                       session → BENCHMARKS.md (about 12 minutes)
+#                                       session → BENCHMARKS.md (about 12 minutes, plus
+#                                       about 11 for make dist from an empty target dir)
 #   make bench-report BENCH_ONLY=rollover,cold
 #                                       some sections only (rust, c, python-warm, go,
 #                                       rollover, cold, footprint, dist), printed to stdout

@@ -638,11 +638,13 @@ def section_dist(ctx: Ctx) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         out, target = Path(tmp) / "dist", Path(tmp) / "target"
         log("dist: make dist from an empty target dir")
+        load_before = Path("/proc/loadavg").read_text().split()[0]
         started = time.monotonic()
         proc = subprocess.run(["make", "--no-print-directory", "dist", f"DIST_DIR={out}"],
                               cwd=ROOT, env=clean_env(CARGO_TARGET_DIR=str(target)),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         wall = time.monotonic() - started
+        load_after = Path("/proc/loadavg").read_text().split()[0]
         (ctx.logs / "dist.log").write_text(proc.stdout)
         if proc.returncode != 0:
             raise RuntimeError(f"make dist failed:\n{proc.stdout[-3000:]}")
@@ -664,7 +666,9 @@ def section_dist(ctx: Ctx) -> str:
         "zig-linked against glibc 2.17) with an empty `CARGO_TARGET_DIR`, so every crate is "
         "compiled for both architectures, as in CI on a fresh machine.",
         "",
-        f"Wall time of `make dist`: **{wall / 60:.1f} min** ({wall:.0f} s) on this machine.",
+        f"Wall time of `make dist`: **{wall / 60:.1f} min** ({wall:.0f} s) on this machine "
+        f"(1-min load average {load_before} at the start, {load_after} at the end: other "
+        "builds share the 2 cores).",
         "",
         table(("artifact", "size"), rows, align="lr"),
         "",
