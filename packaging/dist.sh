@@ -41,7 +41,10 @@ for arch in $arches; do
   cargo zigbuild --release --target "$triple.2.17" -p ecscred-c -p ecscred-cli
 
   echo "dist: $arch: the Python wheel (manylinux2014, abi3)"
-  maturin build --release --zig --compatibility manylinux2014 --target "$triple" \
+  # A target dir of its own: maturin's zig setup differs from cargo-zigbuild's, and in one
+  # target dir each build would recompile every crate the other compiled.
+  CARGO_TARGET_DIR=$target_dir/dist-wheel \
+    maturin build --release --zig --compatibility manylinux2014 --target "$triple" \
     -m python/Cargo.toml --out "$dist"
 
   echo "dist: $arch: libecscred-$version-linux-$arch.tar.gz"
