@@ -21,6 +21,7 @@ build:
 -include go/go.mk
 include fuzz/fuzz.mk
 -include tests/faults/faults.mk
+-include packaging/dist.mk
 # Last: it may replace BENCH_TARGETS with the report that runs them all.
 -include bench/bench.mk
 

@@ -1,10 +1,12 @@
 # Benchmark report and soak test (bench/). Included last by the top-level Makefile.
 #
 #   make bench                          every benchmark, ecscred vs the incumbents, in one
-#                                       session → BENCHMARKS.md (about 12 minutes)
+#                                       session → BENCHMARKS.md (about 12 minutes, plus
+#                                       about 11 for make dist from an empty target dir)
 #   make bench-report BENCH_ONLY=rollover,cold
 #                                       some sections only (rust, c, python-warm, go,
-#                                       rollover, cold, footprint, openapi), printed to stdout
+#                                       rollover, outage, cold, footprint, openapi, dist), printed
+#                                       to stdout
 #   make soak [SOAK_SECONDS=600]        rotation + faults + threads + forks; exits non-zero on
 #                                       any expired, torn or unexplained failure or leak
 #

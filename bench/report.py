@@ -5,8 +5,8 @@
     .venv/bin/python bench/report.py --help
 
 Sections (``--only`` takes a comma-separated list): rust, c, python-warm, go, rollover, outage,
-cold, footprint, openapi. ``make`` first builds the CLI (whose ``mock-metadata`` is the mock), the
-Python package, the Go prefix, ``make install PREFIX=target/bench-prefix`` and compiles the
+cold, footprint, openapi, dist. ``make`` first builds the CLI (whose ``mock-metadata`` is the
+mock), the Python package, the Go prefix, ``make install PREFIX=target/bench-prefix`` and compiles the
 benchmarks, all outside the measurement, which then runs (when the machine allows it) in a
 network namespace with only a loopback interface.
 
@@ -36,7 +36,7 @@ from benchlib import (BENCH, ROLE, ROOT, Mock, clean_env, enter_loopback_netns, 
                       median, run_json)
 
 SECTIONS = ("rust", "c", "python-warm", "go", "rollover", "outage", "cold", "footprint",
-            "openapi")
+            "openapi", "dist")
 DELAY = {"kind": "delay", "ms": 300, "target": "credential"}
 LIFETIME, ROTATE_BEFORE, AFTER, THREADS = 24, 2, 2, 32
 
@@ -875,6 +875,52 @@ def section_footprint(ctx: Ctx, cold: Dict[Tuple[str, str, str], List[Dict[str, 
 
 # ---- header and main -----------------------------------------------------------------------
 
+# ---- dist ---------------------------------------------------------------------------------
+
+def section_dist(ctx: Ctx) -> str:
+    """`make dist` from an empty cargo target dir (as CI on a fresh machine), timed, and the
+    size of every artifact it writes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out, target = Path(tmp) / "dist", Path(tmp) / "target"
+        log("dist: make dist from an empty target dir")
+        load_before = Path("/proc/loadavg").read_text().split()[0]
+        started = time.monotonic()
+        proc = subprocess.run(["make", "--no-print-directory", "dist", f"DIST_DIR={out}"],
+                              cwd=ROOT, env=clean_env(CARGO_TARGET_DIR=str(target)),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wall = time.monotonic() - started
+        load_after = Path("/proc/loadavg").read_text().split()[0]
+        (ctx.logs / "dist.log").write_text(proc.stdout)
+        if proc.returncode != 0:
+            raise RuntimeError(f"make dist failed:\n{proc.stdout[-3000:]}")
+        sizes = {str(f.relative_to(out)): f.stat().st_size for f in sorted(out.rglob("*"))
+                 if f.is_file() and f.name.endswith((".whl", ".tar.gz", ".a"))}
+        unstripped = {t: (target / t / "release" / "libecscred.a").stat().st_size
+                      for t in ("x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu")
+                      if (target / t / "release" / "libecscred.a").exists()}
+    ctx.raw["dist"] = {"wall_s": wall, "sizes": sizes, "unstripped_archives": unstripped}
+    mb = 1024 * 1024
+    rows = [(f"`dist/{name}`", f"{size / mb:.2f} MiB ({size:,} bytes)")
+            for name, size in sizes.items()]
+    before = ", ".join(f"{t.split('-')[0]} {size / mb:.2f} MiB"
+                       for t, size in unstripped.items())
+    return "\n".join([
+        "## Distribution (`make dist`)",
+        "",
+        "Command: `make bench-report BENCH_ONLY=dist`: `make dist` (x86_64 and aarch64, "
+        "zig-linked against glibc 2.17) with an empty `CARGO_TARGET_DIR`, so every crate is "
+        "compiled for both architectures, as in CI on a fresh machine.",
+        "",
+        f"Wall time of `make dist`: **{wall / 60:.1f} min** ({wall:.0f} s) on this machine "
+        f"(1-min load average {load_before} at the start, {load_after} at the end: other "
+        "builds share the 2 cores).",
+        "",
+        table(("artifact", "size"), rows, align="lr"),
+        "",
+        f"The archives are stripped of debug info (`strip --strip-debug`); before: {before}.",
+    ])
+
+
 def machine() -> Dict[str, str]:
     def first(path: str, key: str) -> str:
         try:
@@ -950,6 +996,7 @@ def main() -> int:
         ("python-warm", lambda: section_python_warm(ctx)),
         ("go", lambda: section_go(ctx)),
         ("openapi", lambda: section_openapi(ctx)),
+        ("dist", lambda: section_dist(ctx)),
     ]
     for name, fn in steps:
         if name in only:

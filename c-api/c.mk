@@ -1,7 +1,8 @@
 # The C ABI (c-api/, include/, tests/c/, examples/c/, examples/cpp/). Included by the
 # top-level Makefile.
 #
-#   make install PREFIX=/usr/local   libecscred.{so,a}, ecscred.h, pkg-config and CMake files
+#   make install PREFIX=/usr/local   libecscred.{so,a}, ecscred.h, pkg-config and CMake files,
+#                                    and the ecscred command (bin/ecscred)
 #   make test-c                      header check, then the C/C++ suites (tests/c/run.sh)
 #   make bench-c                     ns per warm get + 3 accessors + free
 #   make header                      regenerate include/ecscred.h with cbindgen
@@ -49,9 +50,10 @@ c-native-static-libs:
 	$(CARGO) rustc --release -p ecscred-c --crate-type staticlib -- --print native-static-libs 2>&1 \
 	  | sed -n 's/.*native-static-libs: //p'
 
-install: c-lib
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/ecscred \
+install: c-lib build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/ecscred \
 	  $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(C_RELEASE_DIR)/ecscred $(DESTDIR)$(PREFIX)/bin/ecscred
 	install -m 644 $(C_RELEASE_DIR)/libecscred.a $(DESTDIR)$(PREFIX)/lib/libecscred.a
 	install -m 755 $(C_RELEASE_DIR)/libecscred.so \
 	  $(DESTDIR)$(PREFIX)/lib/libecscred.so.$(C_VERSION)

@@ -8,6 +8,7 @@
 #   make bench-go   the warm Credentials call, cgo crossing included
 #
 # Links libecscred statically through pkg-config from a private install of this tree.
+# tests/go_link_modes.sh checks that the link mode follows the tags with a warm cache.
 
 GO ?= go
 GO_PREFIX = $(abspath $(TARGET_DIR))/go-prefix
@@ -37,6 +38,7 @@ test-go: go-prefix
 	@if ldd $(abspath $(TARGET_DIR))/ecscred-go-example | grep -q libecscred; then \
 	  echo "examples/go links libecscred.so dynamically; expected the static library"; exit 1; fi
 	$(GO_ENV) tests/go_example.sh $(abspath $(TARGET_DIR))/ecscred-go-example
+	$(GO_ENV) tests/go_link_modes.sh
 
 bench-go: go-prefix
 	cd go && $(GO_ENV) $(GO) test -run '^$$' -bench . -benchmem -count 5 .

@@ -5,7 +5,8 @@
 # the Python package. Never contacts a real metadata service or OSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=target/release/ecscred
+# The build `make demo` just made: cargo writes to $CARGO_TARGET_DIR when set (as c-api/c.mk).
+bin=${CARGO_TARGET_DIR:-target}/release/ecscred
 py=${ECSCRED_PYTHON:-.venv/bin/python}
 
 out=$(mktemp)

@@ -1,5 +1,9 @@
-//! The metadata service's wire behaviour, as the ECS instance metadata service documents
-//! it (and as the SDKs rely on where it does not).
+//! The metadata service's wire behaviour, as ECS answers: `PUT /latest/api/token` with
+//! `X-aliyun-ecs-metadata-token-ttl-seconds` between 1 and 21600 issues a token (400 for a
+//! missing or bad TTL, 403 when `X-Forwarded-For` is present, 405 for another method);
+//! `GET /latest/meta-data/ram/security-credentials/` lists the role and `…/<role>` returns
+//! its credential as JSON; a request with an invalid token gets 401, and in hardened mode
+//! one without a token gets 403; other paths get 404.
 
 use std::time::{Duration, SystemTime};
 

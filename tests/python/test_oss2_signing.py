@@ -139,8 +139,8 @@ def test_sign_url_with_additional_headers_v1(frozen: None, pair: Tuple[Any, ecsc
     try:
         expected = theirs.sign_url("GET", "k.txt", 60, headers=headers(), additional_headers=["range"])
     except TypeError:
-        # oss2's own V1 auth rejects the argument (PROTOCOL.md); V1 cannot sign extra
-        # headers, so the right URL is the one signed without them.
+        # oss2's own V1 auth (StsAuth) has no additional_headers parameter: V1 cannot sign
+        # extra headers, so the right URL is the one signed without them.
         expected = theirs.sign_url("GET", "k.txt", 60, headers=headers())
     got = ours.sign_url("GET", "k.txt", 60, headers=headers(), additional_headers=["range"])
     assert got == expected

@@ -1,4 +1,5 @@
-//! The metadata wire behaviour (PROTOCOL.md).
+//! The mock's metadata wire behaviour, as ECS answers: the token PUT and its TTL header,
+//! the role listing, the credential JSON, and the status codes of each mode.
 
 use std::time::{Duration, SystemTime};
 
