@@ -6,11 +6,12 @@ Nothing here may reach a real metadata service or any non-loopback address:
 - Python-level connects to anything but 127.0.0.0/8 raise (a guard for the SDKs' code).
 """
 
+import multiprocessing
 import os
 import socket
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -77,6 +78,23 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
 
 socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+def run_forked(target: Callable[..., None], *args: Any) -> Any:
+    """Runs ``target(*args, queue)`` in a forked child (a generous liveness bound, not a
+    speed limit): the child must exit 0 and put ``("ok", ...)`` on the queue, returned."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=target, args=(*args, queue))
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child hung")
+    assert child.exitcode == 0
+    result = queue.get(timeout=10)
+    assert result[0] == "ok", result
+    return result
 
 
 @pytest.fixture

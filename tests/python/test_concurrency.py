@@ -1,6 +1,5 @@
 """Threads, the GIL and fork: behaviour and counts, never wall-clock limits."""
 
-import multiprocessing
 import threading
 import time
 from typing import Any, Callable, List
@@ -11,6 +10,8 @@ import pytest
 import ecscred
 from ecscred.testing import ManualClock, MockMetadataServer
 from tests.oss_server import OssTestServer
+
+from conftest import run_forked
 
 THREADS = 32
 
@@ -122,26 +123,11 @@ def _child_after_expiry(provider: ecscred.EcsRamRoleCredentialsProvider, clock: 
         queue.put(("error", type(e).__name__, str(e)))
 
 
-def _run_forked(target: Callable[..., None], *args: Any) -> Any:
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    child = ctx.Process(target=target, args=(*args, queue))
-    child.start()
-    child.join(timeout=60)
-    if child.is_alive():
-        child.kill()
-        pytest.fail("the forked child hung")
-    assert child.exitcode == 0
-    result = queue.get(timeout=10)
-    assert result[0] == "ok", result
-    return result
-
-
 def test_forked_children_get_credentials(mock: MockMetadataServer) -> None:
     provider = ecscred.EcsRamRoleCredentialsProvider(endpoint=mock.url)
     parent = provider.get_credentials().access_key_id
     for _ in range(3):
-        _, cached, fresh = _run_forked(_child_get, provider, mock.url)
+        _, cached, fresh = run_forked(_child_get, provider, mock.url)
         assert cached == parent  # the cache survives the fork
         assert fresh == parent  # a new provider in the child fetches on its own thread
     assert provider.get_credentials().access_key_id == parent  # the parent is unharmed
@@ -152,7 +138,7 @@ def test_forked_child_refreshes_on_its_own_thread(mock: MockMetadataServer) -> N
     provider = ecscred.EcsRamRoleCredentialsProvider(endpoint=mock.url, clock=clock)
     first = provider.get_credentials().access_key_id
     mock.advance(6 * 3600 + 60)  # the mock runs in the parent: the child's fetch reaches it
-    _, before, after = _run_forked(_child_after_expiry, provider, clock)
+    _, before, after = run_forked(_child_after_expiry, provider, clock)
     assert before == first
     assert after == mock.issued()[1]["access_key_id"]
 
@@ -166,7 +152,7 @@ def test_fork_while_a_fetch_is_in_flight(mock: MockMetadataServer) -> None:
     while mock.counters()["credential_gets"] == 0 and time.monotonic() < deadline:
         time.sleep(0.005)
     # The parent's fetch is in flight on its refresh thread, which the child will not have.
-    _, cached, fresh = _run_forked(_child_get, provider, mock.url)
+    _, cached, fresh = run_forked(_child_get, provider, mock.url)
     waiter.join(timeout=30)
     assert cached and fresh
     assert provider.get_credentials().access_key_id == cached

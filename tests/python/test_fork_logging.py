@@ -7,7 +7,6 @@ killed by the watchdog of `_run_forked`.
 """
 
 import logging
-import multiprocessing
 import os
 import threading
 from typing import Any, Callable, Iterator, List
@@ -16,6 +15,8 @@ import pytest
 
 import ecscred
 from ecscred.testing import MockMetadataServer, flush_logs
+
+from conftest import run_forked
 
 
 class Collect(logging.Handler):
@@ -55,21 +56,6 @@ def debug_logger() -> Iterator[logging.Logger]:
     logger.setLevel(level)
 
 
-def _run_forked(target: Callable[..., None], *args: Any) -> Any:
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    child = ctx.Process(target=target, args=(*args, queue))
-    child.start()
-    child.join(timeout=60)
-    if child.is_alive():
-        child.kill()
-        pytest.fail("the forked child hung")
-    assert child.exitcode == 0
-    result = queue.get(timeout=10)
-    assert result[0] == "ok", result
-    return result
-
-
 def _child(provider: ecscred.EcsRamRoleCredentialsProvider, url: str, queue: Any) -> None:
     try:
         cached = provider.get_credentials().access_key_id
@@ -91,7 +77,7 @@ def test_fork_while_a_handler_runs(mock: MockMetadataServer, debug_logger: loggi
         parent = provider.get_credentials().access_key_id
         assert blocker.entered.wait(30), "no record was delivered"
         # The delivery thread is inside the handler: the child has no such thread.
-        _, cached, fresh, delivered, fetched = _run_forked(_child, provider, mock.url)
+        _, cached, fresh, delivered, fetched = run_forked(_child, provider, mock.url)
         assert cached == parent  # from the cache, at once
         assert fresh == parent  # the child's own refresh thread fetched
         assert delivered and fetched  # and its own delivery thread logged it
@@ -112,7 +98,7 @@ def test_fork_while_a_fetch_logs(mock: MockMetadataServer, debug_logger: logging
     event = threading.Event()
     while mock.counters()["credential_gets"] < 2 and not event.wait(0.005):
         pass
-    _, cached, fresh, delivered, fetched = _run_forked(_child, provider, mock.url)
+    _, cached, fresh, delivered, fetched = run_forked(_child, provider, mock.url)
     waiter.join(timeout=30)
     assert (cached, fresh, delivered, fetched) == (parent, parent, True, True)
 
