@@ -9,7 +9,7 @@ killed by the watchdog of `_run_forked`.
 import logging
 import os
 import threading
-from typing import Any, Callable, Iterator, List
+from typing import Any, Iterator, List
 
 import pytest
 
