@@ -1,8 +1,11 @@
 //! Provider configuration: the builder and the environment variables it reads.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+use rustls::pki_types::CertificateDer;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind, Result};
@@ -20,6 +23,47 @@ pub const ENV_DISABLED: &str = "ALIBABA_CLOUD_ECS_METADATA_DISABLED";
 pub const ENV_IMDSV1_DISABLED: &str = "ALIBABA_CLOUD_IMDSV1_DISABLED";
 /// Environment variable: base URL of the metadata service.
 pub const ENV_ENDPOINT: &str = "ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT";
+
+/// Environment variable (OIDC): the ARN of the RAM role to assume.
+pub const ENV_ROLE_ARN: &str = "ALIBABA_CLOUD_ROLE_ARN";
+/// Environment variable (OIDC): the ARN of the OIDC identity provider.
+pub const ENV_OIDC_PROVIDER_ARN: &str = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN";
+/// Environment variable (OIDC): the path of the OIDC token file (read at every fetch).
+pub const ENV_OIDC_TOKEN_FILE: &str = "ALIBABA_CLOUD_OIDC_TOKEN_FILE";
+/// Environment variable (OIDC): the role session name.
+pub const ENV_ROLE_SESSION_NAME: &str = "ALIBABA_CLOUD_ROLE_SESSION_NAME";
+/// Environment variable (OIDC): the STS endpoint, `host[:port]` or an `https://` URL.
+pub const ENV_STS_ENDPOINT: &str = "ALIBABA_CLOUD_STS_ENDPOINT";
+/// Environment variable (OIDC): the region whose STS endpoint is used.
+pub const ENV_STS_REGION: &str = "ALIBABA_CLOUD_STS_REGION";
+/// Environment variable (OIDC): `true` selects the region's VPC STS endpoint.
+pub const ENV_VPC_ENDPOINT_ENABLED: &str = "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED";
+/// The public STS endpoint, used when neither an endpoint nor a region is configured.
+pub const DEFAULT_STS_ENDPOINT: &str = "https://sts.aliyuncs.com";
+/// The STS credential lifetime asked for when none is configured (1 hour).
+pub const DEFAULT_DURATION: Duration = Duration::from_secs(3600);
+
+/// Where a provider gets its credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SourceKind {
+    /// The ECS instance metadata service (the instance's RAM role). The default.
+    #[default]
+    Ecs,
+    /// STS `AssumeRoleWithOIDC` with an OIDC token file: the pod's role in ACK with RRSA.
+    /// Never contacts the metadata service.
+    Oidc,
+}
+
+impl SourceKind {
+    /// `"ecs"` or `"oidc"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Ecs => "ecs",
+            SourceKind::Oidc => "oidc",
+        }
+    }
+}
 
 /// The largest metadata token TTL the service accepts (6 hours).
 pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(21_600);
@@ -61,6 +105,21 @@ pub struct ProviderBuilder {
     token_ttl: Duration,
     clock: Arc<dyn Clock>,
     env: EnvLookup,
+    source: SourceKind,
+    oidc: OidcOptions,
+}
+
+/// The OIDC source's options as set on the builder (unset: from the environment).
+#[derive(Clone, Default)]
+struct OidcOptions {
+    role_arn: Option<String>,
+    provider_arn: Option<String>,
+    token_file: Option<PathBuf>,
+    session_name: Option<String>,
+    duration: Option<Duration>,
+    policy: Option<String>,
+    sts_endpoint: Option<String>,
+    extra_root_pem: Option<Vec<u8>>,
 }
 
 impl Default for ProviderBuilder {
@@ -76,6 +135,8 @@ impl Default for ProviderBuilder {
             token_ttl: MAX_TOKEN_TTL,
             clock: Arc::new(SystemClock),
             env: Arc::new(process_env),
+            source: SourceKind::Ecs,
+            oidc: OidcOptions::default(),
         }
     }
 }
@@ -91,6 +152,11 @@ impl fmt::Debug for ProviderBuilder {
             .field("read_timeout", &self.read_timeout)
             .field("fetch_timeout", &self.fetch_timeout)
             .field("token_ttl", &self.token_ttl)
+            .field("source", &self.source)
+            .field("role_arn", &self.oidc.role_arn)
+            .field("oidc_provider_arn", &self.oidc.provider_arn)
+            .field("oidc_token_file", &self.oidc.token_file)
+            .field("sts_endpoint", &self.oidc.sts_endpoint)
             .finish_non_exhaustive()
     }
 }
@@ -164,6 +230,69 @@ impl ProviderBuilder {
         self
     }
 
+    /// The source to fetch from (default [`SourceKind::Ecs`]). With [`SourceKind::Oidc`]
+    /// the metadata-service options and variables are ignored and the `oidc_*`, `role_arn`,
+    /// `role_session_name`, `duration`, `policy` and `sts_*` options apply, each falling
+    /// back to its `ALIBABA_CLOUD_*` variable.
+    pub fn source(mut self, source: SourceKind) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// OIDC: the ARN of the role to assume. Without it: `ALIBABA_CLOUD_ROLE_ARN`.
+    pub fn role_arn(mut self, arn: impl Into<String>) -> Self {
+        self.oidc.role_arn = Some(arn.into());
+        self
+    }
+
+    /// OIDC: the ARN of the OIDC identity provider. Without it:
+    /// `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`.
+    pub fn oidc_provider_arn(mut self, arn: impl Into<String>) -> Self {
+        self.oidc.provider_arn = Some(arn.into());
+        self
+    }
+
+    /// OIDC: the file holding the OIDC token, read again at every fetch. Without it:
+    /// `ALIBABA_CLOUD_OIDC_TOKEN_FILE`.
+    pub fn oidc_token_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.oidc.token_file = Some(path.into());
+        self
+    }
+
+    /// OIDC: the role session name (2 to 64 of `A-Za-z0-9.@-_`). Without it:
+    /// `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else `ecscred-<unix ms>` at each fetch.
+    pub fn role_session_name(mut self, name: impl Into<String>) -> Self {
+        self.oidc.session_name = Some(name.into());
+        self
+    }
+
+    /// OIDC: the credential lifetime asked of STS, 900 s to 43200 s (default 3600 s).
+    pub fn duration(mut self, duration: Duration) -> Self {
+        self.oidc.duration = Some(duration);
+        self
+    }
+
+    /// OIDC: a policy (JSON) further restricting the assumed role's permissions.
+    pub fn policy(mut self, policy: impl Into<String>) -> Self {
+        self.oidc.policy = Some(policy.into());
+        self
+    }
+
+    /// OIDC: the STS endpoint, `host[:port]` or an `https://` URL (`http://` only for a
+    /// loopback address, for tests). Without it: `ALIBABA_CLOUD_STS_ENDPOINT`, else
+    /// `sts[-vpc].<ALIBABA_CLOUD_STS_REGION>.aliyuncs.com`, else `sts.aliyuncs.com`.
+    pub fn sts_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.oidc.sts_endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// OIDC: one or more PEM certificates trusted for STS in addition to the system's roots
+    /// (for a test STS with its own CA, or a TLS-inspecting gateway).
+    pub fn sts_extra_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.oidc.extra_root_pem = Some(pem.into());
+        self
+    }
+
     /// Reads the environment, checks the configuration and builds the provider. Sends
     /// nothing and starts no thread: the first fetch happens on first use.
     pub fn build(self) -> Result<Provider> {
@@ -171,18 +300,40 @@ impl ProviderBuilder {
         Ok(Provider::new(config, self.clock))
     }
 
-    fn resolve(&self) -> Result<Config> {
-        // A variable set to bytes that are not UTF-8 is an error, never "unset": falling
-        // back to the default would send requests somewhere the user did not choose.
-        let env = |name: &str| -> Result<Option<String>> {
-            match (self.env)(name) {
-                Ok(value) => Ok(value.filter(|v| !v.trim().is_empty())),
-                Err(NotUnicode) => Err(Error::new(
+    /// One environment variable, `None` when unset or blank. A variable set to bytes that
+    /// are not UTF-8 is an error, never "unset": falling back to the default would send
+    /// requests somewhere the user did not choose.
+    fn env_var(&self, name: &str) -> Result<Option<String>> {
+        match (self.env)(name) {
+            Ok(value) => Ok(value.filter(|v| !v.trim().is_empty())),
+            Err(NotUnicode) => Err(Error::new(
+                ErrorKind::InvalidConfig,
+                format!("{name} is set but is not valid UTF-8; fix or unset it"),
+            )),
+        }
+    }
+
+    fn check_timeouts(&self) -> Result<()> {
+        for (name, value) in [
+            ("connect_timeout", self.connect_timeout),
+            ("read_timeout", self.read_timeout),
+            ("fetch_timeout", self.fetch_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(Error::new(
                     ErrorKind::InvalidConfig,
-                    format!("{name} is set but is not valid UTF-8; fix or unset it"),
-                )),
+                    format!("{name} must be greater than zero"),
+                ));
             }
-        };
+        }
+        Ok(())
+    }
+
+    fn resolve(&self) -> Result<Config> {
+        if self.source == SourceKind::Oidc {
+            return self.resolve_oidc();
+        }
+        let env = |name: &str| self.env_var(name);
         let flag = |name: &str| -> Result<bool> {
             Ok(env(name)?.is_some_and(|v| v.trim().eq_ignore_ascii_case("true")))
         };
@@ -219,18 +370,7 @@ impl ProviderBuilder {
         let endpoint = normalize_endpoint(&endpoint)
             .map_err(|why| Error::new(ErrorKind::InvalidConfig, format!("{source}: {why}")))?;
 
-        for (name, value) in [
-            ("connect_timeout", self.connect_timeout),
-            ("read_timeout", self.read_timeout),
-            ("fetch_timeout", self.fetch_timeout),
-        ] {
-            if value.is_zero() {
-                return Err(Error::new(
-                    ErrorKind::InvalidConfig,
-                    format!("{name} must be greater than zero"),
-                ));
-            }
-        }
+        self.check_timeouts()?;
         if self.token_ttl < Duration::from_secs(1) || self.token_ttl > MAX_TOKEN_TTL {
             return Err(Error::new(
                 ErrorKind::InvalidConfig,
@@ -253,8 +393,176 @@ impl ProviderBuilder {
             read_timeout: self.read_timeout,
             fetch_timeout: self.fetch_timeout,
             token_ttl: self.token_ttl,
+            source: SourceConfig::Metadata,
         })
     }
+}
+
+impl ProviderBuilder {
+    fn resolve_oidc(&self) -> Result<Config> {
+        let o = &self.oidc;
+        let required = |option: &Option<String>, name: &str, var: &str| -> Result<String> {
+            match option {
+                Some(value) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
+                _ => self
+                    .env_var(var)?
+                    .map(|v| v.trim().to_owned())
+                    .ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::InvalidConfig,
+                            format!("the OIDC source needs {name}: set {var} or the {name} option"),
+                        )
+                    }),
+            }
+        };
+        let role_arn = required(&o.role_arn, "role_arn", ENV_ROLE_ARN)?;
+        let provider_arn = required(&o.provider_arn, "oidc_provider_arn", ENV_OIDC_PROVIDER_ARN)?;
+        let token_file = match &o.token_file {
+            Some(path) if !path.as_os_str().is_empty() => path.clone(),
+            _ => PathBuf::from(required(&None, "oidc_token_file", ENV_OIDC_TOKEN_FILE)?),
+        };
+        for (name, value) in [
+            ("role_arn", &role_arn),
+            ("oidc_provider_arn", &provider_arn),
+        ] {
+            if !value.starts_with("acs:") || !value.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(Error::new(
+                    ErrorKind::InvalidConfig,
+                    format!("{name} is not an ARN (acs:ram::<account>:...)"),
+                ));
+            }
+        }
+        let session_name = match &o.session_name {
+            Some(name) => Some(name.clone()),
+            None => self
+                .env_var(ENV_ROLE_SESSION_NAME)?
+                .map(|n| n.trim().to_owned()),
+        };
+        if let Some(name) = &session_name {
+            let valid = (2..=64).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'@' | b'-' | b'_'));
+            if !valid {
+                return Err(Error::new(
+                    ErrorKind::InvalidConfig,
+                    "the role session name must be 2 to 64 of A-Za-z0-9.@-_                      (role_session_name or ALIBABA_CLOUD_ROLE_SESSION_NAME)",
+                ));
+            }
+        }
+        let duration = o.duration.unwrap_or(DEFAULT_DURATION);
+        if duration < Duration::from_secs(900) || duration > Duration::from_secs(43_200) {
+            return Err(Error::new(
+                ErrorKind::InvalidConfig,
+                "duration must be between 900 and 43200 seconds",
+            ));
+        }
+        if o.policy.as_deref().is_some_and(|p| p.trim().is_empty()) {
+            return Err(Error::new(ErrorKind::InvalidConfig, "policy is empty"));
+        }
+        let (endpoint, source) = match &o.sts_endpoint {
+            Some(endpoint) => (endpoint.clone(), "the sts_endpoint option"),
+            None => match self.env_var(ENV_STS_ENDPOINT)? {
+                Some(endpoint) => (endpoint, ENV_STS_ENDPOINT),
+                None => match self.env_var(ENV_STS_REGION)? {
+                    Some(region) => {
+                        let region = region.trim().to_ascii_lowercase();
+                        if region.is_empty()
+                            || !region
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                        {
+                            return Err(Error::new(
+                                ErrorKind::InvalidConfig,
+                                format!("{ENV_STS_REGION} is not a region id like cn-hangzhou"),
+                            ));
+                        }
+                        let vpc = self
+                            .env_var(ENV_VPC_ENDPOINT_ENABLED)?
+                            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+                        let prefix = if vpc { "sts-vpc" } else { "sts" };
+                        (
+                            format!("https://{prefix}.{region}.aliyuncs.com"),
+                            ENV_STS_REGION,
+                        )
+                    }
+                    None => (DEFAULT_STS_ENDPOINT.to_owned(), "the default STS endpoint"),
+                },
+            },
+        };
+        let endpoint = normalize_sts_endpoint(&endpoint)
+            .map_err(|why| Error::new(ErrorKind::InvalidConfig, format!("{source}: {why}")))?;
+        let extra_roots = match &o.extra_root_pem {
+            Some(pem) => crate::source::sts::parse_pem_certificates(pem)?,
+            None => Vec::new(),
+        };
+        self.check_timeouts()?;
+        Ok(Config {
+            endpoint,
+            role: None,
+            disabled: false,
+            v1_disabled: false,
+            connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+            fetch_timeout: self.fetch_timeout,
+            token_ttl: self.token_ttl,
+            source: SourceConfig::Oidc(OidcConfig {
+                role_arn,
+                provider_arn,
+                token_file,
+                session_name,
+                duration,
+                policy: o.policy.clone(),
+                extra_roots,
+            }),
+        })
+    }
+}
+
+/// Accepts a bare `host[:port]` (HTTPS), an `https://` URL, or an `http://` URL whose host
+/// is a loopback address (a local test STS); returns it without a trailing slash. Refuses
+/// user info, a path, a query and a fragment.
+fn normalize_sts_endpoint(raw: &str) -> std::result::Result<String, String> {
+    let raw = raw.trim();
+    let shown = if raw.contains(['@', '?', '#']) {
+        "the URL".to_owned()
+    } else {
+        format!("{raw:?}")
+    };
+    let with_scheme = if raw.contains("://") {
+        raw.to_owned()
+    } else {
+        format!("https://{raw}")
+    };
+    let url = reqwest::Url::parse(&with_scheme)
+        .map_err(|e| format!("{shown} is not a valid URL ({e})"))?;
+    let host = match url.host_str() {
+        Some(host) if !host.is_empty() => host.trim_start_matches('[').trim_end_matches(']'),
+        _ => return Err(format!("{shown} has no host")),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(format!(
+                "{shown}: plain http:// is allowed only to a loopback address; STS is reached                  over https:// with a verified certificate"
+            ))
+        }
+        _ => return Err(format!("{shown}: only https:// is supported")),
+    }
+    if !url.username().is_empty() || url.password().is_some() || raw.contains('@') {
+        return Err("the URL must not carry user info (user:password@)".to_owned());
+    }
+    if url.query().is_some() || url.fragment().is_some() || url.path() != "/" {
+        return Err(format!(
+            "{shown} must not have a path, a query or a fragment"
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 /// Accepts `http://host[:port][/prefix]` or a bare `host[:port]`; returns it without a
@@ -308,6 +616,42 @@ pub(crate) struct Config {
     pub(crate) read_timeout: Duration,
     pub(crate) fetch_timeout: Duration,
     pub(crate) token_ttl: Duration,
+    pub(crate) source: SourceConfig,
+}
+
+/// The source a provider fetches from, with what only that source needs.
+#[derive(Debug, Clone)]
+pub(crate) enum SourceConfig {
+    /// The ECS metadata service (`endpoint`, `role`, `v1_disabled`, `token_ttl`).
+    Metadata,
+    /// STS `AssumeRoleWithOIDC` at `endpoint` (an `https://` URL, or `http://` to loopback).
+    Oidc(OidcConfig),
+}
+
+/// The resolved OIDC source.
+#[derive(Clone)]
+pub(crate) struct OidcConfig {
+    pub(crate) role_arn: String,
+    pub(crate) provider_arn: String,
+    pub(crate) token_file: PathBuf,
+    /// `None`: `ecscred-<unix ms>` at each fetch.
+    pub(crate) session_name: Option<String>,
+    pub(crate) duration: Duration,
+    pub(crate) policy: Option<String>,
+    pub(crate) extra_roots: Vec<CertificateDer<'static>>,
+}
+
+impl fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OidcConfig")
+            .field("role_arn", &self.role_arn)
+            .field("provider_arn", &self.provider_arn)
+            .field("token_file", &self.token_file)
+            .field("session_name", &self.session_name)
+            .field("duration", &self.duration)
+            .field("extra_roots", &self.extra_roots.len())
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]

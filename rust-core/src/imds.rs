@@ -88,6 +88,7 @@ impl MetadataClient {
             // One connection per request (see `send_once`): nothing to keep idle.
             .pool_max_idle_per_host(0)
             .user_agent(concat!("ecscred/", env!("CARGO_PKG_VERSION")))
+            .tls_backend_preconfigured(crate::source::sts::no_tls()?)
             .build()
             .map_err(|e| {
                 Error::new(
@@ -451,7 +452,7 @@ impl MetadataClient {
 
 /// Appends `bytes` to `body`. When that needs a larger buffer, the old one is wiped as it
 /// is replaced (a plain `extend` would free it with its contents in place).
-fn append_wiped(body: &mut Zeroizing<Vec<u8>>, bytes: &[u8]) {
+pub(crate) fn append_wiped(body: &mut Zeroizing<Vec<u8>>, bytes: &[u8]) {
     let needed = body.len() + bytes.len();
     if needed > body.capacity() {
         let mut larger = Zeroizing::new(Vec::with_capacity(needed.max(2 * body.capacity())));
@@ -484,7 +485,7 @@ fn too_large(what: &str) -> Error {
 
 /// The innermost cause of a transport error, e.g. "Connection refused (os error 111)".
 /// Transport errors name URLs and OS errors, never headers or bodies.
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cause: &(dyn std::error::Error + 'static) = e;
     while let Some(next) = cause.source() {
         cause = next;

@@ -31,6 +31,7 @@ mod provider;
 mod schedule;
 mod secret;
 mod shared;
+mod source;
 pub mod warm;
 mod wipe_alloc;
 pub mod wire;
@@ -38,8 +39,10 @@ mod worker;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    ProviderBuilder, DEFAULT_ENDPOINT, ENV_DISABLED, ENV_ENDPOINT, ENV_IMDSV1_DISABLED, ENV_ROLE,
-    MAX_TOKEN_TTL,
+    ProviderBuilder, SourceKind, DEFAULT_DURATION, DEFAULT_ENDPOINT, DEFAULT_STS_ENDPOINT,
+    ENV_DISABLED, ENV_ENDPOINT, ENV_IMDSV1_DISABLED, ENV_OIDC_PROVIDER_ARN, ENV_OIDC_TOKEN_FILE,
+    ENV_ROLE, ENV_ROLE_ARN, ENV_ROLE_SESSION_NAME, ENV_STS_ENDPOINT, ENV_STS_REGION,
+    ENV_VPC_ENDPOINT_ENABLED, MAX_TOKEN_TTL,
 };
 pub use credential::{Credential, InvalidField};
 pub use error::{Error, ErrorKind, Result};

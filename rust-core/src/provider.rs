@@ -25,11 +25,11 @@ use parking_lot::{Condvar, Mutex};
 use tokio::task::AbortHandle;
 
 use crate::clock::{unix_millis, Clock, COARSE_LAG_MS};
-use crate::config::{Config, ProviderBuilder};
+use crate::config::{Config, ProviderBuilder, SourceConfig, SourceKind};
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
-use crate::imds::MetadataClient;
 use crate::schedule::{self, Plan};
+use crate::source::{self, Source};
 use crate::warm::{self, WarmCredential};
 use crate::wire::format_timestamp;
 use crate::{fork, worker};
@@ -82,7 +82,7 @@ struct Cached {
 struct Generation {
     id: u64,
     refresh: Mutex<RefreshState>,
-    client: OnceLock<Result<Arc<MetadataClient>>>,
+    source: OnceLock<Result<Arc<Source>>>,
 }
 
 #[derive(Default)]
@@ -181,9 +181,18 @@ impl Provider {
         }
     }
 
-    /// The metadata service this provider talks to.
+    /// The service this provider talks to: the metadata service, or STS for
+    /// [`SourceKind::Oidc`].
     pub fn endpoint(&self) -> &str {
         &self.inner.config.endpoint
+    }
+
+    /// Where this provider gets its credentials.
+    pub fn source(&self) -> SourceKind {
+        match self.inner.config.source {
+            SourceConfig::Metadata => SourceKind::Ecs,
+            SourceConfig::Oidc(_) => SourceKind::Oidc,
+        }
     }
 
     /// The configured role name, or `None` when it is discovered.
@@ -195,6 +204,7 @@ impl Provider {
 impl std::fmt::Debug for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Provider")
+            .field("source", &self.source())
             .field("endpoint", &self.endpoint())
             .field("role_name", &self.role_name())
             .finish_non_exhaustive()
@@ -353,10 +363,10 @@ impl Inner {
         generation: &Arc<Generation>,
         state: &mut RefreshState,
     ) -> Result<Arc<Slot>> {
-        let client = generation
-            .client
+        let source = generation
+            .source
             .get_or_init(|| {
-                MetadataClient::new(Arc::clone(&self.config), Arc::clone(&self.clock)).map(Arc::new)
+                Source::new(Arc::clone(&self.config), Arc::clone(&self.clock)).map(Arc::new)
             })
             .clone()?;
         let slot = Arc::new(Slot::new());
@@ -371,7 +381,7 @@ impl Inner {
                 slot: task_slot,
                 done: false,
             };
-            let result = client.fetch().await;
+            let result = source.fetch().await;
             completion.finish(result);
         })?;
         state.in_flight = Some(Arc::clone(&slot));
@@ -401,7 +411,8 @@ impl Inner {
                     }
                     None => {
                         let credential = Arc::new(fetched);
-                        let plan = schedule::plan(&credential, now, fastrand::f64());
+                        let policy = source::refresh_policy(&self.config);
+                        let plan = schedule::plan(&credential, policy, now, fastrand::f64());
                         let hot_until_ms =
                             unix_millis(plan.expires_at).saturating_sub(COARSE_LAG_MS);
                         self.cache.store(Some(Arc::new(Cached {
@@ -564,7 +575,7 @@ impl Generation {
         Generation {
             id,
             refresh: Mutex::new(RefreshState::default()),
-            client: OnceLock::new(),
+            source: OnceLock::new(),
         }
     }
 }
