@@ -1,4 +1,5 @@
-//! A mock Alibaba Cloud ECS instance metadata service, for tests.
+//! A mock Alibaba Cloud ECS instance metadata service, for tests; and a mock STS
+//! ([`MockSts`]) for the OIDC source, documented in its own type.
 //!
 //! It serves, on 127.0.0.1 only, what an ECS instance with a RAM role sees at
 //! `http://100.100.100.200`:
@@ -69,6 +70,7 @@ mod journal;
 mod metadata;
 mod random;
 mod server;
+mod sts;
 mod tokens;
 
 pub use clock::{format_utc, parse_utc};
@@ -77,3 +79,4 @@ pub use counters::Counters;
 pub use faults::{Fault, FaultKind, Target};
 pub use issuer::IssuedCredential;
 pub use server::MockServer;
+pub use sts::{MockSts, StsConfig, StsCounters};

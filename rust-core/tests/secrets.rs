@@ -74,6 +74,46 @@ fn secrets_never_reach_logs_or_errors() {
     f.advance(Duration::from_secs(120));
     p.credential().unwrap();
 
+    // The OIDC source: success, a refresh with a rotated token, STS's refusals and faults.
+    let o = common::OidcFixture::default();
+    let op = o.builder().build().unwrap();
+    let c = op.credential().unwrap();
+    texts.push(format!("{c:?} {op:?} {:?}", o.builder()));
+    let rotated = format!("{}-rotated", common::OIDC_TOKEN);
+    std::fs::write(&o.token_file, &rotated).unwrap();
+    o.sts.set_token(&rotated);
+    o.advance(Duration::from_secs(3601));
+    texts.push(format!("{:?}", op.credential().unwrap()));
+    let oidc_faults = [
+        FaultKind::Status(500),
+        FaultKind::Code("NoPermission".into()),
+        FaultKind::MalformedJson,
+        FaultKind::Expired,
+        FaultKind::HugeBody(100_000),
+        FaultKind::Drop,
+    ];
+    for fault in oidc_faults {
+        o.sts.clear_faults();
+        o.sts.inject(Fault::new(fault));
+        o.advance(Duration::from_secs(3720));
+        let err = op.credential().unwrap_err();
+        texts.push(format!("{err} {err:?}"));
+    }
+    o.sts.clear_faults();
+    // A token STS refuses, then a token file gone.
+    o.sts.set_token("something-else");
+    o.advance(Duration::from_secs(3720));
+    let err = op.credential().unwrap_err();
+    assert!(
+        err.to_string().contains("InvalidParameter.OIDCToken"),
+        "{err}"
+    );
+    texts.push(format!("{err} {err:?}"));
+    std::fs::remove_file(&o.token_file).unwrap();
+    o.advance(Duration::from_secs(3720));
+    let err = op.credential().unwrap_err();
+    texts.push(format!("{err} {err:?}"));
+
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("fetched a credential"),
@@ -84,7 +124,13 @@ fn secrets_never_reach_logs_or_errors() {
 
     let mut secrets: Vec<String> = f.mock.issued_tokens();
     assert!(secrets.len() >= 2, "metadata tokens were issued");
-    for issued in f.mock.issued() {
+    secrets.push(common::OIDC_TOKEN.to_owned());
+    secrets.push(rotated.clone());
+    // Any 24-character piece of the token (its header, payload or signature part).
+    for piece in common::OIDC_TOKEN.split('.') {
+        secrets.push(piece[..24].to_owned());
+    }
+    for issued in f.mock.issued().into_iter().chain(o.sts.issued()) {
         secrets.push(issued.access_key_secret);
         secrets.push(issued.security_token);
     }

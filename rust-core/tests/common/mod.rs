@@ -82,3 +82,88 @@ pub fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// A mock STS and a token file, with a provider of the OIDC source pointed at both on one
+/// manual clock.
+pub struct OidcFixture {
+    pub sts: ecscred_mock::MockSts,
+    pub clock: Arc<ManualClock>,
+    pub dir: std::path::PathBuf,
+    pub token_file: std::path::PathBuf,
+}
+
+/// The token the fixture's STS accepts at first: long, like a projected service-account
+/// token, so that a leak of any part of it is found.
+pub const OIDC_TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6Im1vY2sifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDplY3NjcmVkIn0.c2lnbmF0dXJlLW9mLXRoZS1tb2NrLXRva2VuLTAxMjM0NTY3ODk";
+
+impl OidcFixture {
+    pub fn new(config: ecscred_mock::StsConfig) -> OidcFixture {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let sts = ecscred_mock::MockSts::start(config).expect("start the mock STS");
+        let clock = Arc::new(ManualClock::new(sts.now()));
+        let dir = std::env::temp_dir().join(format!(
+            "ecscred-oidc-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let token_file = dir.join("token");
+        std::fs::write(&token_file, format!("{OIDC_TOKEN}\n")).unwrap();
+        OidcFixture {
+            sts,
+            clock,
+            dir,
+            token_file,
+        }
+    }
+
+    pub fn default() -> OidcFixture {
+        OidcFixture::new(ecscred_mock::StsConfig::new(OIDC_TOKEN))
+    }
+
+    /// An OIDC provider builder for this STS (its CA trusted), token file and clock, with
+    /// an empty environment.
+    pub fn builder(&self) -> ProviderBuilder {
+        self.untrusting_builder()
+            .sts_extra_root_pem(self.sts.ca_pem())
+    }
+
+    /// [`builder`](Self::builder) without the mock's CA.
+    pub fn untrusting_builder(&self) -> ProviderBuilder {
+        Provider::builder()
+            .source(ecscred::SourceKind::Oidc)
+            .role_arn("acs:ram::1234567890:role/ecscred-test")
+            .oidc_provider_arn("acs:ram::1234567890:oidc-provider/ack-rrsa-test")
+            .oidc_token_file(&self.token_file)
+            .sts_endpoint(self.sts.url())
+            .clock(self.clock.clone())
+            .env(|_| None)
+    }
+
+    pub fn provider(&self) -> Provider {
+        self.builder().build().expect("build the OIDC provider")
+    }
+
+    /// Moves both clocks forward.
+    pub fn advance(&self, by: Duration) {
+        self.sts.advance(by);
+        self.clock.advance(by);
+    }
+
+    /// Moves both clocks to `seconds` before `expiration`.
+    pub fn advance_to_before(&self, expiration: SystemTime, seconds: f64) {
+        use ecscred::Clock;
+        let target = expiration - Duration::from_secs_f64(seconds);
+        let by = target
+            .duration_since(self.clock.now())
+            .expect("advance_to_before: that moment has passed");
+        self.advance(by);
+    }
+}
+
+impl Drop for OidcFixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

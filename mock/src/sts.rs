@@ -1,0 +1,754 @@
+//! A mock Alibaba Cloud STS for the OIDC source: `AssumeRoleWithOIDC` over HTTPS on
+//! 127.0.0.1, with a CA generated at start (its PEM from [`MockSts::ca_pem`]).
+//!
+//! - `POST /` with the RPC parameters in the query or the form body (`Action`,
+//!   `Version=2015-04-01`, `Format=JSON`, `RoleArn`, `OIDCProviderArn`, `OIDCToken`,
+//!   `RoleSessionName`, optional `DurationSeconds` 900..=43200 and `Policy`).
+//! - A token other than the configured one → 400 `InvalidParameter.OIDCToken`; a missing
+//!   parameter → 400 `MissingParameter` (`MissingOIDCToken`, …); a bad duration → 400
+//!   `InvalidParameter.DurationSeconds`; an unknown action → 400 `InvalidAction.NotFound`
+//!   (room for `AssumeRole`); another method → 405. Errors are STS's shape:
+//!   `{"RequestId","HostId","Code","Message"}`; the token is never echoed or logged.
+//! - Success: `{"RequestId","AssumedRoleUser":{"Arn","AssumedRoleId"},"Credentials":{
+//!   "AccessKeyId","AccessKeySecret","SecurityToken","Expiration"}}`: a new credential at
+//!   every call, valid for the configured lifetime (else `DurationSeconds`) from the
+//!   mock's clock.
+//!
+//! Faults ([`Fault`], any target) make it misbehave: `status` (an STS error answer with that
+//! HTTP status), `code` (400, 403 for `NoPermission*`, 404 for `EntityNotExist*`, with that
+//! `Code`: `Throttling.User` for throttling), `delay`, `drop`, `malformed_json`, `expired`,
+//! `expiration`, `redirect`, `huge_body`.
+//!
+//! The admin endpoint `/_mock/` (same port, HTTPS, not counted): `GET /_mock/counters`
+//! ([`StsCounters`]), `POST /_mock/counters/reset`, `GET /_mock/requests`, `POST` and
+//! `DELETE /_mock/faults`, `POST /_mock/clock` (`{"advance_secs":N}`), `POST /_mock/token`
+//! (`{"token":"…"}`: the token accepted from now on), `GET /_mock/credentials` (every
+//! credential issued, [`IssuedCredential`] with full secrets), `GET /_mock/ca` (the PEM).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdListener};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
+
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, LOCATION};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use crate::body::{filler, json, Response};
+use crate::clock::{format_utc, whole_seconds, MockClock};
+use crate::faults::{Fault, FaultKind, Faults, RequestKind};
+use crate::issuer::IssuedCredential;
+use crate::random::{Seed, ALNUM, BASE64};
+use crate::server::Dropped;
+
+/// Largest request body read (the form with a token is about 2 KiB).
+const MAX_REQUEST: usize = 64 * 1024;
+/// The request lines kept for [`MockSts::requests`].
+const MAX_JOURNAL: usize = 4096;
+
+/// What a `MalformedJson` fault sends: valid JSON cut short.
+const MALFORMED_JSON: &str = r#"{"RequestId":"x","Credentials":{"AccessKeyId":"STS.malformed","#;
+
+/// How a [`MockSts`] starts.
+#[derive(Clone)]
+pub struct StsConfig {
+    /// Port on 127.0.0.1; 0 (the default) picks a free one.
+    pub port: u16,
+    /// The OIDC token `AssumeRoleWithOIDC` accepts.
+    pub token: String,
+    /// Lifetime of the credentials issued; `None` (the default): `DurationSeconds`.
+    pub lifetime: Option<Duration>,
+    /// Faults armed at start, in order.
+    pub faults: Vec<Fault>,
+}
+
+impl fmt::Debug for StsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StsConfig")
+            .field("port", &self.port)
+            .field("token", &"<redacted>")
+            .field("lifetime", &self.lifetime)
+            .field("faults", &self.faults)
+            .finish()
+    }
+}
+
+impl StsConfig {
+    /// A mock STS accepting `token`.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self {
+            port: 0,
+            token: token.into(),
+            lifetime: None,
+            faults: Vec::new(),
+        }
+    }
+
+    /// Issues credentials valid for `lifetime` whatever `DurationSeconds` asks.
+    #[must_use]
+    pub fn with_lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = Some(lifetime);
+        self
+    }
+
+    /// Listens on `port` (0: any free one).
+    #[must_use]
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Arms `fault` at start.
+    #[must_use]
+    pub fn with_fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+}
+
+/// Request counts of a [`MockSts`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StsCounters {
+    /// STS requests received (not admin requests), whatever their outcome.
+    pub requests: u64,
+    /// Of those, `AssumeRoleWithOIDC` calls that issued a credential.
+    pub issued: u64,
+    /// Of those, calls refused for their token.
+    pub token_refusals: u64,
+    /// Most STS requests in progress at once.
+    pub max_concurrent: u64,
+}
+
+#[derive(Default)]
+struct Counting {
+    requests: AtomicU64,
+    issued: AtomicU64,
+    token_refusals: AtomicU64,
+    in_flight: AtomicU64,
+    max_concurrent: AtomicU64,
+}
+
+struct InFlight<'a>(&'a Counting);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Counting {
+    fn begin(&self) -> InFlight<'_> {
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_concurrent.fetch_max(now, Ordering::SeqCst);
+        InFlight(self)
+    }
+
+    fn snapshot(&self) -> StsCounters {
+        StsCounters {
+            requests: self.requests.load(Ordering::SeqCst),
+            issued: self.issued.load(Ordering::SeqCst),
+            token_refusals: self.token_refusals.load(Ordering::SeqCst),
+            max_concurrent: self.max_concurrent.load(Ordering::SeqCst),
+        }
+    }
+
+    fn reset(&self) {
+        self.requests.store(0, Ordering::SeqCst);
+        self.issued.store(0, Ordering::SeqCst);
+        self.token_refusals.store(0, Ordering::SeqCst);
+        self.max_concurrent
+            .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+}
+
+struct StsState {
+    seed: Seed,
+    token: Mutex<String>,
+    lifetime: Option<Duration>,
+    clock: MockClock,
+    faults: Faults,
+    counters: Counting,
+    journal: Mutex<Vec<String>>,
+    issued: Mutex<Vec<IssuedCredential>>,
+    serial: AtomicU64,
+    ca_pem: String,
+}
+
+/// A running mock STS on 127.0.0.1 over HTTPS. Like [`crate::MockServer`]: its own thread
+/// and runtime; after `fork()` the child must neither use nor drop the handle; dropping it
+/// stops the server.
+pub struct MockSts {
+    state: Arc<StsState>,
+    addr: SocketAddr,
+    shutdown: Arc<Notify>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl MockSts {
+    /// Generates the CA and the server certificate (for `127.0.0.1` and `localhost`),
+    /// binds `127.0.0.1:config.port` and starts serving.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for an empty token; certificate generation, bind, runtime or thread
+    /// failures.
+    pub fn start(config: StsConfig) -> io::Result<MockSts> {
+        if config.token.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the mock STS needs a non-empty token",
+            ));
+        }
+        let (ca_pem, tls) = tls_setup().map_err(io::Error::other)?;
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+        let listener = StdListener::bind((Ipv4Addr::LOCALHOST, config.port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
+        let listener = {
+            let _context = runtime.enter();
+            TcpListener::from_std(listener)?
+        };
+        let faults = Faults::default();
+        for fault in config.faults {
+            faults.arm(fault);
+        }
+        let state = Arc::new(StsState {
+            seed: Seed::random(),
+            token: Mutex::new(config.token),
+            lifetime: config.lifetime,
+            clock: MockClock::new(),
+            faults,
+            counters: Counting::default(),
+            journal: Mutex::new(Vec::new()),
+            issued: Mutex::new(Vec::new()),
+            serial: AtomicU64::new(0),
+            ca_pem,
+        });
+        let shutdown = Arc::new(Notify::new());
+        let thread = std::thread::Builder::new()
+            .name(format!("ecscred-mock-sts-{}", addr.port()))
+            .spawn({
+                let state = Arc::clone(&state);
+                let shutdown = Arc::clone(&shutdown);
+                move || runtime.block_on(serve(listener, acceptor, state, shutdown))
+            })?;
+        Ok(MockSts {
+            state,
+            addr,
+            shutdown,
+            thread: Some(thread),
+        })
+    }
+
+    /// `https://127.0.0.1:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The PEM of the CA that issued the server's certificate: trust it, and only in tests.
+    pub fn ca_pem(&self) -> String {
+        self.state.ca_pem.clone()
+    }
+
+    /// Accepts `token` from now on (and no longer the previous one): a rotated token file.
+    pub fn set_token(&self, token: impl Into<String>) {
+        *self.state.token.lock() = token.into();
+    }
+
+    /// A snapshot of the counters.
+    pub fn counters(&self) -> StsCounters {
+        self.state.counters.snapshot()
+    }
+
+    /// Zeroes the counters and forgets the request lines.
+    pub fn reset_counters(&self) {
+        self.state.counters.reset();
+        self.state.journal.lock().clear();
+    }
+
+    /// One line per STS request, oldest first: the action and the non-secret parameters,
+    /// e.g. `"AssumeRoleWithOIDC RoleArn=… OIDCProviderArn=… RoleSessionName=…
+    /// DurationSeconds=3600 token=accepted"` (the token only as accepted, refused or
+    /// missing).
+    pub fn requests(&self) -> Vec<String> {
+        self.state.journal.lock().clone()
+    }
+
+    /// Arms `fault` after those already armed.
+    pub fn inject(&self, fault: Fault) {
+        self.state.faults.arm(fault);
+    }
+
+    /// Disarms every fault.
+    pub fn clear_faults(&self) {
+        self.state.faults.clear();
+    }
+
+    /// Moves the mock's clock forward: expirations of the credentials issued from now on
+    /// follow it.
+    pub fn advance(&self, by: Duration) {
+        self.state.clock.advance(by);
+    }
+
+    /// The mock's current time.
+    pub fn now(&self) -> SystemTime {
+        self.state.clock.now()
+    }
+
+    /// Every credential issued so far (in 200 answers, fault ones included), in order.
+    pub fn issued(&self) -> Vec<IssuedCredential> {
+        self.state.issued.lock().clone()
+    }
+
+    /// Stops serving and joins the server thread.
+    pub fn stop(self) {}
+}
+
+impl Drop for MockSts {
+    fn drop(&mut self) {
+        self.shutdown.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl fmt::Debug for MockSts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockSts")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A fresh CA and a server certificate it signed for 127.0.0.1 and localhost.
+fn tls_setup() -> Result<(String, rustls::ServerConfig), String> {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+        KeyUsagePurpose,
+    };
+    let err = |e: rcgen::Error| format!("mock STS certificate: {e}");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "ecscred mock STS CA (tests only)");
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca =
+        CertifiedIssuer::self_signed(ca_params, KeyPair::generate().map_err(err)?).map_err(err)?;
+    let mut leaf_params =
+        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .map_err(err)?;
+    leaf_params
+        .distinguished_name
+        .push(DnType::CommonName, "ecscred mock STS");
+    let leaf_key = KeyPair::generate().map_err(err)?;
+    let leaf = leaf_params.signed_by(&leaf_key, &ca).map_err(err)?;
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.der().clone()], key)
+        .map_err(|e| e.to_string())?;
+    Ok((ca.pem(), tls))
+}
+
+async fn serve(
+    listener: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    state: Arc<StsState>,
+    shutdown: Arc<Notify>,
+) {
+    loop {
+        tokio::select! {
+            () = shutdown.notified() => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    let (acceptor, state) = (acceptor.clone(), Arc::clone(&state));
+                    tokio::spawn(async move {
+                        // A refused handshake (an untrusting client) ends this connection only.
+                        let Ok(tls) = acceptor.accept(stream).await else { return };
+                        let service = service_fn(move |req| route(Arc::clone(&state), req));
+                        let _ = http1::Builder::new()
+                            .serve_connection(TokioIo::new(tls), service)
+                            .await;
+                    });
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+        }
+    }
+}
+
+async fn route(state: Arc<StsState>, req: Request<Incoming>) -> Result<Response, Dropped> {
+    if req.uri().path().starts_with("/_mock/") {
+        return Ok(admin(&state, req).await);
+    }
+    let _in_flight = state.counters.begin();
+    let fault = state.faults.take(RequestKind::Credential);
+    if let Some(FaultKind::Delay(pause)) = &fault {
+        tokio::time::sleep(*pause).await;
+    }
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_REQUEST).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(_) => {
+            return Ok(error(
+                &state,
+                400,
+                "InvalidParameter",
+                "the body is too large",
+            ))
+        }
+    };
+    let mut params: HashMap<String, String> = parse_form(parts.uri.query().unwrap_or(""));
+    params.extend(parse_form(&String::from_utf8_lossy(&body)));
+    let line = journal_line(&state, &params);
+    let answer = match fault {
+        None | Some(FaultKind::Delay(_)) => {
+            if parts.method != Method::POST && parts.method != Method::GET {
+                error(&state, 405, "UnsupportedHTTPMethod", "use POST")
+            } else {
+                assume_role(&state, &params)
+            }
+        }
+        Some(FaultKind::Status(status)) => {
+            let code = if status >= 500 {
+                "InternalError"
+            } else {
+                "InvalidParameter"
+            };
+            error(&state, status, code, "armed fault")
+        }
+        Some(FaultKind::Code(code)) => {
+            let status = if code.starts_with("NoPermission") {
+                403
+            } else if code.starts_with("EntityNotExist") {
+                404
+            } else {
+                400
+            };
+            error(&state, status, &code, "armed fault")
+        }
+        Some(FaultKind::Drop) => {
+            record(&state, format!("{line} fault=drop"));
+            return Err(Dropped);
+        }
+        Some(FaultKind::MalformedJson) => json(StatusCode::OK, MALFORMED_JSON),
+        Some(FaultKind::Expired) => {
+            let now = state.clock.real_now() - Duration::from_secs(7200);
+            success(&state, issue(&state, now, Duration::from_secs(3600)), None)
+        }
+        Some(FaultKind::Expiration(text)) => {
+            let credential = issue(&state, state.clock.now(), Duration::from_secs(3600));
+            success(&state, credential, Some(&text))
+        }
+        Some(FaultKind::Redirect(location)) => {
+            let mut response = error(&state, 302, "Redirect", "armed fault");
+            if let Ok(location) = HeaderValue::try_from(location) {
+                response.headers_mut().insert(LOCATION, location);
+            }
+            response
+        }
+        Some(FaultKind::HugeBody(len)) => filler(len as u64),
+    };
+    record(&state, format!("{line} -> {}", answer.status().as_u16()));
+    Ok(answer)
+}
+
+fn record(state: &StsState, line: String) {
+    let mut journal = state.journal.lock();
+    if journal.len() >= MAX_JOURNAL {
+        journal.remove(0);
+    }
+    journal.push(line);
+}
+
+/// The request's action and non-secret parameters; the token only as its verdict.
+fn journal_line(state: &StsState, params: &HashMap<String, String>) -> String {
+    let mut line = params.get("Action").cloned().unwrap_or_default();
+    for name in [
+        "RoleArn",
+        "OIDCProviderArn",
+        "RoleSessionName",
+        "DurationSeconds",
+    ] {
+        if let Some(value) = params.get(name) {
+            line.push_str(&format!(" {name}={value}"));
+        }
+    }
+    let verdict = match params.get("OIDCToken") {
+        None => "missing",
+        Some(t) if *t == *state.token.lock() => "accepted",
+        Some(_) => "refused",
+    };
+    line.push_str(&format!(" token={verdict}"));
+    line
+}
+
+fn assume_role(state: &StsState, params: &HashMap<String, String>) -> Response {
+    match params.get("Action").map(String::as_str) {
+        Some("AssumeRoleWithOIDC") => {}
+        Some(_) => return error(state, 400, "InvalidAction.NotFound", "unknown action"),
+        None => return error(state, 400, "MissingAction", "Action is mandatory"),
+    }
+    if params.get("Version").map(String::as_str) != Some("2015-04-01") {
+        return error(state, 400, "InvalidVersion", "Version must be 2015-04-01");
+    }
+    if params.get("Format").map(String::as_str) != Some("JSON") {
+        return error(
+            state,
+            400,
+            "InvalidParameter.Format",
+            "the mock answers JSON only",
+        );
+    }
+    for name in ["RoleArn", "OIDCProviderArn", "OIDCToken", "RoleSessionName"] {
+        if params.get(name).is_none_or(String::is_empty) {
+            let code = format!("Missing{name}");
+            return error(state, 400, &code, &format!("{name} is mandatory"));
+        }
+    }
+    let duration = match params.get("DurationSeconds").map(|d| d.parse::<u64>()) {
+        None => 3600,
+        Some(Ok(d)) if (900..=43_200).contains(&d) => d,
+        Some(_) => {
+            return error(
+                state,
+                400,
+                "InvalidParameter.DurationSeconds",
+                "DurationSeconds must be 900 to 43200",
+            )
+        }
+    };
+    if params.get("OIDCToken") != Some(&*state.token.lock()) {
+        state.counters.token_refusals.fetch_add(1, Ordering::SeqCst);
+        return error(
+            state,
+            400,
+            "InvalidParameter.OIDCToken",
+            "Specified OIDC token is not valid.",
+        );
+    }
+    state.counters.issued.fetch_add(1, Ordering::SeqCst);
+    let lifetime = state.lifetime.unwrap_or(Duration::from_secs(duration));
+    success(state, issue(state, state.clock.now(), lifetime), None)
+}
+
+/// A new credential issued at `at`, valid for `lifetime`; recorded.
+fn issue(state: &StsState, at: SystemTime, lifetime: Duration) -> IssuedCredential {
+    let n = state.serial.fetch_add(1, Ordering::SeqCst);
+    let issued_at = whole_seconds(at);
+    let credential = IssuedCredential {
+        access_key_id: format!("STS.{}", state.seed.text("sts-id", n, ALNUM, 28)),
+        access_key_secret: state.seed.text("sts-secret", n, ALNUM, 44),
+        security_token: format!("{}==", state.seed.text("sts-token", n, BASE64, 510)),
+        expiration: issued_at + lifetime,
+        last_updated: issued_at,
+    };
+    state.issued.lock().push(credential.clone());
+    credential
+}
+
+fn success(state: &StsState, c: IssuedCredential, expiration: Option<&str>) -> Response {
+    let body = serde_json::json!({
+        "RequestId": request_id(state),
+        "AssumedRoleUser": {
+            "Arn": "acs:ram::1234567890:role/mock/ecscred",
+            "AssumedRoleId": "300000000000000000:ecscred",
+        },
+        "Credentials": {
+            "AccessKeyId": c.access_key_id,
+            "AccessKeySecret": c.access_key_secret,
+            "SecurityToken": c.security_token,
+            "Expiration": expiration.map_or_else(|| format_utc(c.expiration), str::to_owned),
+        },
+    });
+    json(StatusCode::OK, body.to_string())
+}
+
+fn error(state: &StsState, status: u16, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "RequestId": request_id(state),
+        "HostId": "sts.aliyuncs.com",
+        "Code": code,
+        "Message": message,
+    });
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json(status, body.to_string())
+}
+
+fn request_id(state: &StsState) -> String {
+    let n = state.serial.load(Ordering::SeqCst);
+    let hex = state.seed.text("request-id", n, b"0123456789ABCDEF", 32);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// Parses `a=b&c=d` with `+` and percent-decoding; malformed escapes are kept as text.
+fn parse_form(text: &str) -> HashMap<String, String> {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    fn decode(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(hi), Some(lo)) => {
+                        out.push(hi << 4 | lo);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                },
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    text.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(pair), String::new()),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockBody {
+    advance_secs: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenBody {
+    token: String,
+}
+
+async fn admin(state: &StsState, req: Request<Incoming>) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_REQUEST).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(_) => return admin_error(400, "body too large"),
+    };
+    let done = || json(StatusCode::OK, r#"{"ok":true}"#);
+    let to_json = |v: &dyn erased::Json| json(StatusCode::OK, v.to_json());
+    match (&parts.method, parts.uri.path()) {
+        (&Method::GET, "/_mock/counters") => to_json(&state.counters.snapshot()),
+        (&Method::POST, "/_mock/counters/reset") => {
+            state.counters.reset();
+            state.journal.lock().clear();
+            done()
+        }
+        (&Method::GET, "/_mock/requests") => to_json(&state.journal.lock().clone()),
+        (&Method::GET, "/_mock/credentials") => to_json(&state.issued.lock().clone()),
+        (&Method::GET, "/_mock/ca") => json(
+            StatusCode::OK,
+            serde_json::json!({ "pem": state.ca_pem }).to_string(),
+        ),
+        (&Method::POST, "/_mock/faults") => match Fault::from_json(&String::from_utf8_lossy(&body))
+        {
+            Ok(fault) => {
+                state.faults.arm(fault);
+                done()
+            }
+            Err(e) => admin_error(400, &e),
+        },
+        (&Method::DELETE, "/_mock/faults") => {
+            state.faults.clear();
+            done()
+        }
+        (&Method::POST, "/_mock/clock") => match serde_json::from_slice::<ClockBody>(&body) {
+            Ok(c) if c.advance_secs.is_finite() && c.advance_secs >= 0.0 => {
+                state.clock.advance(Duration::from_secs_f64(c.advance_secs));
+                json(
+                    StatusCode::OK,
+                    serde_json::json!({ "now": format_utc(state.clock.now()) }).to_string(),
+                )
+            }
+            Ok(_) => admin_error(400, "advance_secs must be a finite number >= 0"),
+            Err(e) => admin_error(400, &e.to_string()),
+        },
+        (&Method::POST, "/_mock/token") => match serde_json::from_slice::<TokenBody>(&body) {
+            Ok(t) if !t.token.is_empty() => {
+                *state.token.lock() = t.token;
+                done()
+            }
+            Ok(_) => admin_error(400, "token must not be empty"),
+            Err(e) => admin_error(400, &e.to_string()),
+        },
+        _ => admin_error(404, "unknown admin path"),
+    }
+}
+
+fn admin_error(status: u16, message: &str) -> Response {
+    json(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        serde_json::json!({ "error": message }).to_string(),
+    )
+}
+
+mod erased {
+    /// Serializes any admin answer without a generic closure.
+    pub(super) trait Json {
+        fn to_json(&self) -> String;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_else(|_| "null".to_owned())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_are_decoded() {
+        let p = parse_form("a=b%2Fc&d=e+f&g&h=%zz&i=%4");
+        assert_eq!(p["a"], "b/c");
+        assert_eq!(p["d"], "e f");
+        assert_eq!(p["g"], "");
+        assert_eq!(p["h"], "%zz");
+        assert_eq!(p["i"], "%4");
+    }
+}
