@@ -1,12 +1,13 @@
-//! `ecscred`: print the instance's RAM role credential, or run a mock metadata service.
+//! `ecscred`: print the instance's RAM role credential (or the pod's, through STS and
+//! OIDC), or run a mock metadata service or a mock STS.
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ecscred::{Credential, Provider};
-use ecscred_mock::{Fault, MockConfig, MockServer, Mode};
+use ecscred::{Credential, Provider, SourceKind};
+use ecscred_mock::{Fault, MockConfig, MockServer, MockSts, Mode, StsConfig};
 
 /// Every block the command frees is zeroed first, so that no copy of a secret (in the
 /// HTTP and JSON libraries' buffers too) outlives its use; see `ecscred::WipingAllocator`.
@@ -38,6 +39,38 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+        /// Where the credential comes from: the ECS metadata service (the instance's
+        /// role), or STS with an OIDC token (an ACK pod's role with RRSA).
+        #[arg(long, value_enum, default_value_t = SourceArg::Ecs)]
+        source: SourceArg,
+        #[command(flatten)]
+        oidc: OidcArgs,
+    },
+    /// Serve a mock STS (AssumeRoleWithOIDC over HTTPS) on 127.0.0.1 until killed. Prints
+    /// its URL first; trust the CA it writes to --ca-file, in tests only.
+    MockSts {
+        /// Port to listen on (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// The OIDC token it accepts.
+        #[arg(
+            long,
+            conflicts_with = "token_file",
+            required_unless_present = "token_file"
+        )]
+        token: Option<String>,
+        /// A file holding the OIDC token it accepts.
+        #[arg(long)]
+        token_file: Option<std::path::PathBuf>,
+        /// Lifetime of the credentials it issues, in seconds (default: DurationSeconds).
+        #[arg(long)]
+        lifetime: Option<u64>,
+        /// Where to write the PEM of its CA.
+        #[arg(long)]
+        ca_file: std::path::PathBuf,
+        /// A fault armed at start, as the admin endpoint's JSON. Repeatable.
+        #[arg(long = "fault")]
+        faults: Vec<String>,
     },
     /// Serve a mock ECS metadata service on 127.0.0.1 until killed. Prints its URL first.
     MockMetadata {
@@ -74,6 +107,88 @@ enum Format {
     AliyunCli,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SourceArg {
+    /// The ECS instance metadata service.
+    Ecs,
+    /// STS AssumeRoleWithOIDC with an OIDC token file; never the metadata service.
+    Oidc,
+}
+
+/// `get --source oidc` options; each defaults to its ALIBABA_CLOUD_* variable.
+#[derive(clap::Args)]
+struct OidcArgs {
+    /// Role ARN (default: ALIBABA_CLOUD_ROLE_ARN).
+    #[arg(long)]
+    role_arn: Option<String>,
+    /// OIDC provider ARN (default: ALIBABA_CLOUD_OIDC_PROVIDER_ARN).
+    #[arg(long)]
+    oidc_provider_arn: Option<String>,
+    /// OIDC token file (default: ALIBABA_CLOUD_OIDC_TOKEN_FILE).
+    #[arg(long)]
+    oidc_token_file: Option<std::path::PathBuf>,
+    /// Role session name (default: ALIBABA_CLOUD_ROLE_SESSION_NAME, else generated).
+    #[arg(long)]
+    role_session_name: Option<String>,
+    /// Credential lifetime asked of STS, 900 to 43200 seconds (default 3600).
+    #[arg(long)]
+    duration: Option<u64>,
+    /// A policy further restricting the role (JSON).
+    #[arg(long)]
+    policy: Option<String>,
+    /// STS endpoint (default: ALIBABA_CLOUD_STS_ENDPOINT, else from
+    /// ALIBABA_CLOUD_STS_REGION, else sts.aliyuncs.com).
+    #[arg(long)]
+    sts_endpoint: Option<String>,
+    /// A PEM file of certificates trusted for STS besides the system's roots.
+    #[arg(long)]
+    sts_ca_file: Option<std::path::PathBuf>,
+}
+
+impl OidcArgs {
+    fn any(&self) -> bool {
+        self.role_arn.is_some()
+            || self.oidc_provider_arn.is_some()
+            || self.oidc_token_file.is_some()
+            || self.role_session_name.is_some()
+            || self.duration.is_some()
+            || self.policy.is_some()
+            || self.sts_endpoint.is_some()
+            || self.sts_ca_file.is_some()
+    }
+
+    fn apply(self, mut b: ecscred::ProviderBuilder) -> Result<ecscred::ProviderBuilder, String> {
+        b = b.source(SourceKind::Oidc);
+        if let Some(v) = self.role_arn {
+            b = b.role_arn(v);
+        }
+        if let Some(v) = self.oidc_provider_arn {
+            b = b.oidc_provider_arn(v);
+        }
+        if let Some(v) = self.oidc_token_file {
+            b = b.oidc_token_file(v);
+        }
+        if let Some(v) = self.role_session_name {
+            b = b.role_session_name(v);
+        }
+        if let Some(v) = self.duration {
+            b = b.duration(Duration::from_secs(v));
+        }
+        if let Some(v) = self.policy {
+            b = b.policy(v);
+        }
+        if let Some(v) = self.sts_endpoint {
+            b = b.sts_endpoint(v);
+        }
+        if let Some(path) = self.sts_ca_file {
+            let pem = std::fs::read(&path)
+                .map_err(|e| format!("--sts-ca-file {}: {e}", path.display()))?;
+            b = b.sts_extra_root_pem(pem);
+        }
+        Ok(b)
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ModeArg {
     /// A token is optional.
@@ -90,7 +205,17 @@ fn main() -> ExitCode {
             role,
             endpoint,
             format,
-        } => get(role, endpoint, format),
+            source,
+            oidc,
+        } => get(role, endpoint, format, source, oidc),
+        Command::MockSts {
+            port,
+            token,
+            token_file,
+            lifetime,
+            ca_file,
+            faults,
+        } => mock_sts(port, token, token_file, lifetime, &ca_file, &faults),
         Command::MockMetadata {
             port,
             role,
@@ -102,8 +227,32 @@ fn main() -> ExitCode {
     }
 }
 
-fn get(role: Option<String>, endpoint: Option<String>, format: Format) -> ExitCode {
+fn get(
+    role: Option<String>,
+    endpoint: Option<String>,
+    format: Format,
+    source: SourceArg,
+    oidc: OidcArgs,
+) -> ExitCode {
     let mut builder = Provider::builder();
+    match source {
+        SourceArg::Ecs if oidc.any() => {
+            eprintln!("ecscred: the STS/OIDC options need --source oidc");
+            return ExitCode::from(2);
+        }
+        SourceArg::Oidc if role.is_some() || endpoint.is_some() => {
+            eprintln!("ecscred: --role and --endpoint are for --source ecs (the metadata service)");
+            return ExitCode::from(2);
+        }
+        SourceArg::Ecs => {}
+        SourceArg::Oidc => match oidc.apply(builder) {
+            Ok(b) => builder = b,
+            Err(why) => {
+                eprintln!("ecscred: {why}");
+                return ExitCode::from(10 + ecscred::ErrorKind::InvalidConfig.code() as u8);
+            }
+        },
+    }
     if let Some(role) = role {
         builder = builder.role_name(role);
     }
@@ -199,6 +348,60 @@ fn mock_metadata(
     };
     let mut out = std::io::stdout();
     // Scripts read this first line to find the mock.
+    let _ = writeln!(out, "{}", server.url());
+    let _ = out.flush();
+    loop {
+        std::thread::park();
+    }
+}
+
+fn mock_sts(
+    port: u16,
+    token: Option<String>,
+    token_file: Option<std::path::PathBuf>,
+    lifetime: Option<u64>,
+    ca_file: &std::path::Path,
+    faults: &[String],
+) -> ExitCode {
+    let token = match (token, token_file) {
+        (Some(token), _) => token,
+        (None, Some(path)) => match std::fs::read_to_string(&path) {
+            Ok(text) => text.trim().to_owned(),
+            Err(e) => {
+                eprintln!("ecscred mock-sts: --token-file {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        (None, None) => {
+            eprintln!("ecscred mock-sts: --token or --token-file is required");
+            return ExitCode::from(2);
+        }
+    };
+    let mut config = StsConfig::new(token).with_port(port);
+    if let Some(secs) = lifetime {
+        config = config.with_lifetime(Duration::from_secs(secs));
+    }
+    for fault in faults {
+        match Fault::from_json(fault) {
+            Ok(fault) => config = config.with_fault(fault),
+            Err(why) => {
+                eprintln!("ecscred mock-sts: --fault {fault}: {why}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let server = match MockSts::start(config) {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("ecscred mock-sts: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = std::fs::write(ca_file, server.ca_pem()) {
+        eprintln!("ecscred mock-sts: --ca-file {}: {e}", ca_file.display());
+        return ExitCode::from(1);
+    }
+    let mut out = std::io::stdout();
     let _ = writeln!(out, "{}", server.url());
     let _ = out.flush();
     loop {
