@@ -226,6 +226,76 @@ typedef struct ecscred_provider ecscred_provider;
 typedef void (*ecscred_log_callback)(void *userdata, ecscred_log_level level, const char *message);
 
 /**
+ * How to build an OIDC provider (`ecscred_provider_new_oidc`). Options set here win over
+ * the environment; every string left NULL falls back to its environment variable.
+ *
+ * Always prepare one with `ecscred_oidc_options_init`, then set the fields you need:
+ *
+ * ```c
+ * ecscred_oidc_options opts;
+ * ecscred_oidc_options_init(&opts);
+ * opts.role_arn = "acs:ram::123456789012:role/my-pod-role";   // else ALIBABA_CLOUD_ROLE_ARN
+ * ```
+ *
+ * The strings are read (and copied) by `ecscred_provider_new_oidc` only.
+ */
+typedef struct ecscred_oidc_options {
+    /**
+     * `sizeof(ecscred_oidc_options)`, set by `ecscred_oidc_options_init`. Do not change it.
+     */
+    size_t struct_size;
+    /**
+     * The role to assume. NULL: `ALIBABA_CLOUD_ROLE_ARN`.
+     */
+    const char *role_arn;
+    /**
+     * The OIDC identity provider. NULL: `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`.
+     */
+    const char *oidc_provider_arn;
+    /**
+     * The file holding the OIDC token, read again at every fetch. NULL:
+     * `ALIBABA_CLOUD_OIDC_TOKEN_FILE`.
+     */
+    const char *oidc_token_file;
+    /**
+     * The role session name. NULL: `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else generated.
+     */
+    const char *role_session_name;
+    /**
+     * A policy (JSON) further restricting the role. NULL: none.
+     */
+    const char *policy;
+    /**
+     * STS endpoint, `host[:port]` or an `https://` URL (`http://` only to loopback). NULL:
+     * `ALIBABA_CLOUD_STS_ENDPOINT`, else `ALIBABA_CLOUD_STS_REGION`'s, else
+     * `sts.aliyuncs.com`.
+     */
+    const char *sts_endpoint;
+    /**
+     * PEM text of certificates trusted for STS besides the system's roots (a test STS's
+     * CA). NULL: none.
+     */
+    const char *sts_extra_root_pem;
+    /**
+     * Credential lifetime asked of STS, 900 to 43200 seconds. 0: the default (3600).
+     */
+    uint32_t duration_seconds;
+    /**
+     * Time allowed to connect, in milliseconds. 0: the default (1000).
+     */
+    uint32_t connect_timeout_ms;
+    /**
+     * Time allowed between reads of one response, in milliseconds. 0: the default (1000).
+     */
+    uint32_t read_timeout_ms;
+    /**
+     * Deadline of one whole fetch (token file, STS call, retries), in milliseconds: the
+     * longest a call can wait. 0: the default (5000).
+     */
+    uint32_t fetch_timeout_ms;
+} ecscred_oidc_options;
+
+/**
  * How to build an `ecscred_provider`. Options set here win over the environment.
  *
  * Always prepare one with `ecscred_options_init` (which records the struct's size, so
@@ -477,6 +547,44 @@ uint16_t ecscred_last_error_http_status(void);
  * until this function is called again.
  */
 ecscred_status ecscred_set_log_callback(ecscred_log_callback callback, void *userdata, ecscred_log_level max_level);
+
+/**
+ * Sets every field of `*options` to its default (NULL strings: from the environment; 0:
+ * default numbers) and `struct_size`. Does nothing if `options` is NULL. Thread-safe.
+ *
+ * # Safety
+ *
+ * `options` is NULL or points to writable memory for an `ecscred_oidc_options`.
+ */
+void ecscred_oidc_options_init(struct ecscred_oidc_options *options);
+
+/**
+ * Creates a provider of the OIDC source: the role of an ACK pod with RRSA, whose OIDC
+ * token STS (`AssumeRoleWithOIDC`, over verified TLS) exchanges for a credential. It never
+ * contacts the metadata service. `options` NULL: everything from the environment
+ * (`ALIBABA_CLOUD_ROLE_ARN`, `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`,
+ * `ALIBABA_CLOUD_OIDC_TOKEN_FILE`, …). Checks the configuration now; sends nothing and
+ * reads no token yet.
+ *
+ * The handle is an ordinary `ecscred_provider`: `ecscred_provider_get_credential`,
+ * `ecscred_provider_get_credential_until`, `ecscred_provider_endpoint` (the STS URL) and
+ * `ecscred_provider_free` work on it, with the same contracts. Its credential errors are
+ * the same status numbers: a missing, empty or unreadable token file is
+ * `ECSCRED_INVALID_CONFIG` (naming the path), an STS refusal `ECSCRED_HTTP_STATUS` naming
+ * STS's code (`ECSCRED_ROLE_NOT_FOUND` for `EntityNotExist.Role`), never the token.
+ *
+ * On success `*out` receives the new handle, owned by the caller; on failure `*out` is
+ * left untouched. Errors: `ECSCRED_NULL_ARGUMENT` (`out` NULL), `ECSCRED_INVALID_ARGUMENT`
+ * (`options` not prepared by `ecscred_oidc_options_init`, or called from inside the log
+ * callback), `ECSCRED_INVALID_UTF8`, `ECSCRED_INVALID_CONFIG` (a required value missing,
+ * duration out of range, plain http to a non-loopback STS, bad PEM). Thread-safe.
+ *
+ * # Safety
+ *
+ * `options` is NULL or points to an `ecscred_oidc_options` whose strings are NULL or
+ * NUL-terminated; `out` is NULL or writable.
+ */
+ecscred_status ecscred_provider_new_oidc(const struct ecscred_oidc_options *options, struct ecscred_provider **out);
 
 /**
  * Sets every field of `*options` to its default: no endpoint, no role (both from the

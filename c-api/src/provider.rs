@@ -29,6 +29,20 @@ pub struct ecscred_provider {
 
 static NEXT_PROVIDER_ID: AtomicU64 = AtomicU64::new(1);
 
+impl ecscred_provider {
+    /// A handle for `provider`, with a new id.
+    pub(crate) fn boxed(provider: Provider) -> Box<ecscred_provider> {
+        // The endpoint is a URL that the engine has validated: it has no NUL.
+        let endpoint = CString::new(provider.endpoint()).unwrap_or_default();
+        let id = NEXT_PROVIDER_ID.fetch_add(1, Ordering::Relaxed);
+        Box::new(ecscred_provider {
+            provider,
+            endpoint,
+            id,
+        })
+    }
+}
+
 /// The source of `ecscred_get_credential(role_name)`.
 pub(crate) fn shared_source<'a>(role_name: *const c_char) -> Source<'a> {
     if role_name.is_null() {

@@ -125,6 +125,43 @@ run_suite() {
     fi
 }
 
+# run_oidc_suite NAME COMMAND...: run_suite with a mock STS (`ecscred mock-sts`) beside
+# the mock metadata service, its URL, CA file and token file in ECSCRED_TEST_STS_URL,
+# ECSCRED_TEST_STS_CA_FILE and ECSCRED_TEST_OIDC_TOKEN_FILE; fails if the OIDC token
+# appears in the suite's output.
+run_oidc_suite() {
+    local name=$1
+    shift
+    local dir="$logs/oidc.$RANDOM"
+    mkdir -p "$dir"
+    echo "eyJhbGciOiJSUzI1NiJ9.c-suite-$RANDOM$RANDOM.payload-of-the-c-suite-token" >"$dir/token"
+    echo "a-token-the-mock-refuses" >"$dir/wrong-token"
+    "$mock_bin" mock-sts --port 0 --token-file "$dir/token" --ca-file "$dir/ca.pem" \
+        >"$dir/url" 2>&1 &
+    local sts_pid=$!
+    for _ in $(seq 400); do
+        [ "$(wc -l <"$dir/url")" -ge 1 ] && break
+        kill -0 "$sts_pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    case "$(head -n 1 "$dir/url")" in
+    https://127.0.0.1:*)
+        ECSCRED_TEST_STS_URL=$(head -n 1 "$dir/url") ECSCRED_TEST_STS_CA_FILE="$dir/ca.pem" \
+            ECSCRED_TEST_OIDC_TOKEN_FILE="$dir/token" \
+            ECSCRED_TEST_WRONG_TOKEN_FILE="$dir/wrong-token" run_suite "$name" "$@"
+        if grep -q -F -f "$dir/token" "$logs/$name.log"; then
+            fail "$name: the output holds the OIDC token"
+        else
+            pass "$name: no OIDC token in the output"
+        fi
+        ;;
+    *) fail "$name: the mock STS did not start: $(cat "$dir/url")" ;;
+    esac
+    kill "$sts_pid" 2>/dev/null
+    wait "$sts_pid" 2>/dev/null
+    rm -rf "$dir"
+}
+
 # step NAME COMMAND...: one build or check step.
 step() {
     local name=$1
@@ -229,6 +266,15 @@ step "build memory scan (static)" "$CC" -std=c11 "${strict[@]}" -g \
     $(pc_static) -pthread
 
 # shellcheck disable=SC2046
+step "build OIDC suite (shared)" "$CC" -std=c11 "${strict[@]}" -g -o "$build/test_oidc" \
+    "$here/test_oidc.c" "$here/mock.c" $(pc_shared) "${rpath[@]}" -pthread
+# shellcheck disable=SC2046
+step "build OIDC suite (ASan+UBSan)" "$CC" -std=c11 "${strict[@]}" -g -O1 \
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+    -o "$build/test_oidc_asan" "$here/test_oidc.c" "$here/mock.c" $(pc_shared) "${rpath[@]}" \
+    -pthread
+
+# shellcheck disable=SC2046
 step "build misuse (ASan+UBSan)" "$CC" -std=c11 "${strict[@]}" -g -fsanitize=address,undefined \
     -fno-omit-frame-pointer -o "$build/misuse_asan" "$here/misuse.c" $(pc_shared) "${rpath[@]}"
 # shellcheck disable=SC2046
@@ -282,6 +328,10 @@ ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
     run_suite fork-asan-ubsan "$build/test_fork_logging_asan"
 run_suite fork-valgrind "${valgrind_args[@]}" "$build/test_fork_logging"
 run_suite memory-scan "$build/test_memory_scan"
+run_oidc_suite oidc "$build/test_oidc"
+ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_oidc_suite oidc-asan-ubsan "$build/test_oidc_asan"
 run_suite memory-scan-static "$build/test_memory_scan_static"
 
 # ---- examples --------------------------------------------------------------------------
