@@ -29,7 +29,12 @@ import atexit
 import logging
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
-from ._ecscred import Credentials, EcsRamRoleCredentialsProvider, __version__
+from ._ecscred import (
+    Credentials,
+    EcsRamRoleCredentialsProvider,
+    OidcRoleArnCredentialsProvider,
+    __version__,
+)
 from ._ecscred import shared_provider as _shared_provider
 from ._ecscred import at_exit as _at_exit
 from ._errors import (
@@ -55,6 +60,7 @@ __all__ = [
     "__version__",
     "Credentials",
     "EcsRamRoleCredentialsProvider",
+    "OidcRoleArnCredentialsProvider",
     "EcsRamRoleAuth",
     "get_credentials",
     "credential_client",

@@ -2,14 +2,19 @@
 ``tests/python/test_stubs.py``, with ``mypy.stubtest``)."""
 
 import datetime
-from typing import Awaitable, Dict, List, NoReturn, Optional, final
+import os
+from typing import Awaitable, Dict, List, NoReturn, Optional, Union, final
+
+from typing_extensions import disjoint_base
 
 __all__ = [
     "__version__",
     "Credentials",
     "EcsRamRoleCredentialsProvider",
+    "OidcRoleArnCredentialsProvider",
     "ManualClock",
     "MockServer",
+    "MockSts",
     "shared_provider",
     "flush_logs",
     "at_exit",
@@ -40,7 +45,7 @@ class Credentials:
     def is_expired(self) -> bool: ...
     def __reduce__(self) -> NoReturn: ...
 
-@final
+@disjoint_base
 class EcsRamRoleCredentialsProvider:
     """Gets, caches and refreshes the STS credential of the instance's RAM role.
 
@@ -70,6 +75,34 @@ class EcsRamRoleCredentialsProvider:
     @property
     def role_name(self) -> Optional[str]: ...
     def __reduce__(self) -> NoReturn: ...
+
+@final
+class OidcRoleArnCredentialsProvider(EcsRamRoleCredentialsProvider):
+    """Gets, caches and refreshes the STS credential of a RAM role assumed with an OIDC
+    token (an ACK pod's role with RRSA): STS ``AssumeRoleWithOIDC`` over verified TLS,
+    the token file read again at every fetch. Options left ``None`` come from
+    ``ALIBABA_CLOUD_ROLE_ARN``, ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN``,
+    ``ALIBABA_CLOUD_OIDC_TOKEN_FILE``, ``ALIBABA_CLOUD_ROLE_SESSION_NAME``,
+    ``ALIBABA_CLOUD_STS_ENDPOINT`` / ``ALIBABA_CLOUD_STS_REGION``. Never contacts the
+    metadata service. ``duration`` and timeouts in seconds.
+    """
+
+    def __new__(
+        cls,
+        role_arn: Optional[str] = None,
+        oidc_provider_arn: Optional[str] = None,
+        oidc_token_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        *,
+        role_session_name: Optional[str] = None,
+        duration: Optional[float] = None,
+        policy: Optional[str] = None,
+        sts_endpoint: Optional[str] = None,
+        sts_extra_root_pem: Optional[str] = None,
+        connect_timeout: Optional[float] = None,
+        read_timeout: Optional[float] = None,
+        fetch_timeout: Optional[float] = None,
+        clock: Optional[ManualClock] = None,
+    ) -> OidcRoleArnCredentialsProvider: ...
 
 @final
 class ManualClock:
@@ -107,6 +140,33 @@ class MockServer:
     def expire_tokens(self) -> None: ...
     def issued_json(self) -> str: ...
     def current_json(self) -> str: ...
+    def stop(self) -> None: ...
+
+@final
+class MockSts:
+    """The Rust mock STS; use ``ecscred.testing.MockSts``."""
+
+    def __new__(
+        cls,
+        *,
+        token: str,
+        lifetime: Optional[float] = None,
+        port: int = 0,
+        faults: List[str] = ...,
+    ) -> MockSts: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def ca_pem(self) -> str: ...
+    def set_token(self, token: str) -> None: ...
+    def counters_json(self) -> str: ...
+    def requests_json(self) -> str: ...
+    def reset_counters(self) -> None: ...
+    def inject_json(self, fault: str) -> None: ...
+    def clear_faults(self) -> None: ...
+    def advance(self, seconds: float) -> None: ...
+    def now(self) -> float: ...
+    def issued_json(self) -> str: ...
     def stop(self) -> None: ...
 
 def shared_provider(role_name: Optional[str] = None) -> EcsRamRoleCredentialsProvider: ...

@@ -19,9 +19,10 @@ from types import TracebackType
 from typing import Any, Dict, List, Optional, Type, Union
 
 from ._ecscred import ManualClock, MockServer
+from ._ecscred import MockSts as _MockSts
 from ._ecscred import flush_logs as _flush_logs
 
-__all__ = ["MockMetadataServer", "ManualClock", "flush_logs"]
+__all__ = ["MockMetadataServer", "MockSts", "ManualClock", "flush_logs"]
 
 _KINDS = (
     "status", "delay", "drop", "malformed_json", "code", "expired", "expiration", "redirect",
@@ -186,3 +187,102 @@ class MockMetadataServer:
 
     def __repr__(self) -> str:
         return f"MockMetadataServer(role={self.role!r}, url={self.url!r})"
+
+
+class MockSts:
+    """A mock Alibaba Cloud STS serving ``AssumeRoleWithOIDC`` over HTTPS on ``127.0.0.1``
+    with a CA it generates at start (started at construction), for tests of
+    :class:`~ecscred.OidcRoleArnCredentialsProvider`.
+
+    Args:
+        token: the OIDC token it accepts (others get ``InvalidParameter.OIDCToken``).
+        lifetime: seconds each credential is valid (default: ``DurationSeconds``).
+        port: 0 for any free port.
+        faults: faults armed at start, as for :class:`MockMetadataServer` (``status``,
+            ``code`` such as ``"Throttling.User"``, ``delay``, ``drop``, ``malformed_json``,
+            ``expired``, ...).
+
+    Every call issues a new credential on the mock's own clock. Trust :attr:`ca_pem`
+    (``sts_extra_root_pem=``) in tests only.
+    """
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        lifetime: Optional[float] = None,
+        port: int = 0,
+        faults: Optional[List[Union[Dict[str, Any], str]]] = None,
+    ) -> None:
+        texts = [f if isinstance(f, str) else json.dumps(f) for f in (faults or [])]
+        self._server = _MockSts(
+            token=token,
+            lifetime=None if lifetime is None else float(lifetime),
+            port=port,
+            faults=texts,
+        )
+
+    @property
+    def url(self) -> str:
+        """``https://127.0.0.1:PORT``: the provider's ``sts_endpoint``."""
+        return self._server.url
+
+    @property
+    def ca_pem(self) -> str:
+        """The PEM of the mock's CA: the provider's ``sts_extra_root_pem``."""
+        return self._server.ca_pem
+
+    def set_token(self, token: str) -> None:
+        """Accepts ``token`` from now on, and no longer the previous one."""
+        self._server.set_token(token)
+
+    def counters(self) -> Dict[str, int]:
+        """``requests``, ``issued``, ``token_refusals`` and ``max_concurrent``."""
+        counters: Dict[str, int] = json.loads(self._server.counters_json())
+        return counters
+
+    def requests(self) -> List[str]:
+        """One line per STS request: the action and non-secret parameters, the token only
+        as ``token=accepted|refused|missing``, and the status."""
+        lines: List[str] = json.loads(self._server.requests_json())
+        return lines
+
+    def reset_counters(self) -> None:
+        self._server.reset_counters()
+
+    def inject(self, kind: str, *, count: Optional[int] = None, **fields: Any) -> None:
+        """Arms a fault after those already armed (see :meth:`MockMetadataServer.inject`)."""
+        self._server.inject_json(_fault_json(kind, "any", count, fields))
+
+    def clear_faults(self) -> None:
+        self._server.clear_faults()
+
+    def advance(self, seconds: float) -> None:
+        """Moves the mock's clock forward."""
+        self._server.advance(float(seconds))
+
+    def now(self) -> datetime.datetime:
+        """The mock's clock (aware UTC)."""
+        return datetime.datetime.fromtimestamp(self._server.now(), datetime.timezone.utc)
+
+    def issued(self) -> List[Dict[str, Any]]:
+        """Every credential issued so far (full values: it is a mock)."""
+        return [_credential(c) for c in json.loads(self._server.issued_json())]
+
+    def stop(self) -> None:
+        """Stops serving and closes the port. Idempotent."""
+        self._server.stop()
+
+    def __enter__(self) -> "MockSts":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"MockSts(url={self.url!r})"

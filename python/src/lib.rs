@@ -12,6 +12,7 @@ mod credentials;
 mod errors;
 mod gil;
 mod logging;
+mod oidc;
 mod provider;
 mod testing;
 
@@ -30,6 +31,8 @@ fn _ecscred(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<credentials::Credentials>()?;
     m.add_class::<provider::EcsRamRoleCredentialsProvider>()?;
+    m.add_class::<oidc::OidcRoleArnCredentialsProvider>()?;
+    m.add_class::<testing::MockSts>()?;
     m.add_class::<testing::ManualClock>()?;
     m.add_class::<testing::MockServer>()?;
     m.add_function(wrap_pyfunction!(provider::shared_provider, m)?)?;

@@ -35,14 +35,19 @@ struct Translated {
 }
 
 /// Gets, caches and refreshes the STS credential of the instance's RAM role.
-#[pyclass(frozen, module = "ecscred", name = "EcsRamRoleCredentialsProvider")]
+#[pyclass(
+    frozen,
+    subclass,
+    module = "ecscred",
+    name = "EcsRamRoleCredentialsProvider"
+)]
 pub(crate) struct EcsRamRoleCredentialsProvider {
     inner: Provider,
     last: ArcSwapOption<Translated>,
 }
 
 impl EcsRamRoleCredentialsProvider {
-    fn wrap(inner: Provider) -> Self {
+    pub(crate) fn wrap(inner: Provider) -> Self {
         EcsRamRoleCredentialsProvider {
             inner,
             last: ArcSwapOption::empty(),
@@ -66,7 +71,11 @@ impl EcsRamRoleCredentialsProvider {
 }
 
 /// Seconds (int or float) → `Duration`; `None` keeps the core's default.
-fn seconds(py: Python<'_>, name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
+pub(crate) fn seconds(
+    py: Python<'_>,
+    name: &str,
+    value: Option<f64>,
+) -> PyResult<Option<Duration>> {
     value
         .map(|secs| {
             Duration::try_from_secs_f64(secs).map_err(|_| {
@@ -192,9 +201,9 @@ impl EcsRamRoleCredentialsProvider {
         PROVIDER_NAME
     }
 
-    /// The metadata service URL this provider talks to.
+    /// The URL this provider talks to: the metadata service (STS for the OIDC subclass).
     #[getter]
-    fn endpoint(&self) -> &str {
+    pub(crate) fn endpoint(&self) -> &str {
         self.inner.endpoint()
     }
 

@@ -259,3 +259,153 @@ impl Drop for MockServer {
         }
     }
 }
+
+/// The running mock STS, owned by the process that started it.
+struct RunningSts {
+    server: ecscred_mock::MockSts,
+    pid: u32,
+}
+
+/// The Rust mock STS (`ecscred_mock::MockSts`, `AssumeRoleWithOIDC` over HTTPS with its
+/// own CA) on 127.0.0.1.
+#[pyclass(frozen, module = "ecscred._ecscred", name = "MockSts")]
+pub(crate) struct MockSts {
+    running: Mutex<Option<RunningSts>>,
+    url: String,
+    ca_pem: String,
+}
+
+impl MockSts {
+    fn with<T>(&self, f: impl FnOnce(&ecscred_mock::MockSts) -> T) -> PyResult<T> {
+        match self.running.lock().as_ref() {
+            Some(r) if r.pid == std::process::id() => Ok(f(&r.server)),
+            Some(_) => Err(PyRuntimeError::new_err(
+                "this mock STS belongs to the parent process (it was forked)",
+            )),
+            None => Err(PyRuntimeError::new_err("the mock STS is stopped")),
+        }
+    }
+}
+
+#[pymethods]
+impl MockSts {
+    /// Starts serving on 127.0.0.1:`port` (0: any free port), accepting `token`.
+    /// `lifetime` (seconds, `None`: `DurationSeconds`) of the credentials it issues;
+    /// `faults` are fault JSON texts, armed in order.
+    #[new]
+    #[pyo3(signature = (*, token, lifetime=None, port=0, faults=Vec::new()))]
+    fn new(
+        py: Python<'_>,
+        token: String,
+        lifetime: Option<f64>,
+        port: u16,
+        faults: Vec<String>,
+    ) -> PyResult<Self> {
+        let mut config = ecscred_mock::StsConfig::new(token).with_port(port);
+        if let Some(lifetime) = lifetime {
+            config = config.with_lifetime(duration(lifetime)?);
+        }
+        for fault in faults {
+            config = config.with_fault(Fault::from_json(&fault).map_err(PyValueError::new_err)?);
+        }
+        let server = py
+            .detach(|| ecscred_mock::MockSts::start(config))
+            .map_err(|e| PyValueError::new_err(format!("cannot start the mock STS: {e}")))?;
+        let (url, ca_pem) = (server.url(), server.ca_pem());
+        Ok(MockSts {
+            running: Mutex::new(Some(RunningSts {
+                server,
+                pid: std::process::id(),
+            })),
+            url,
+            ca_pem,
+        })
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The PEM of the CA that issued the mock's certificate.
+    #[getter]
+    fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// Accepts `token` from now on (a rotated token file).
+    fn set_token(&self, token: String) -> PyResult<()> {
+        self.with(|s| s.set_token(token))
+    }
+
+    /// The counters as JSON.
+    fn counters_json(&self) -> PyResult<String> {
+        self.with(|s| to_json(&s.counters()))?
+    }
+
+    /// The request lines as JSON (never the token).
+    fn requests_json(&self) -> PyResult<String> {
+        self.with(|s| to_json(&s.requests()))?
+    }
+
+    /// Zeroes the counters and forgets the request lines.
+    fn reset_counters(&self) -> PyResult<()> {
+        self.with(|s| s.reset_counters())
+    }
+
+    /// Arms a fault given as the admin endpoint's JSON.
+    fn inject_json(&self, fault: &str) -> PyResult<()> {
+        let fault = Fault::from_json(fault).map_err(PyValueError::new_err)?;
+        self.with(|s| s.inject(fault))
+    }
+
+    /// Disarms every fault.
+    fn clear_faults(&self) -> PyResult<()> {
+        self.with(|s| s.clear_faults())
+    }
+
+    /// Moves the mock's clock forward.
+    fn advance(&self, seconds: f64) -> PyResult<()> {
+        let by = duration(seconds)?;
+        self.with(|s| s.advance(by))
+    }
+
+    /// The mock's clock in Unix seconds.
+    fn now(&self) -> PyResult<f64> {
+        self.with(|s| unix_seconds(s.now()))
+    }
+
+    /// Every credential issued so far, as JSON (full secret values: it is a mock).
+    fn issued_json(&self) -> PyResult<String> {
+        self.with(|s| to_json(&s.issued()))?
+    }
+
+    /// Stops serving and closes the port. Idempotent.
+    fn stop(&self, py: Python<'_>) {
+        let running = self.running.lock().take();
+        if let Some(r) = running {
+            if r.pid == std::process::id() {
+                crate::gil::detach(py, || r.server.stop());
+            } else {
+                std::mem::forget(r);
+            }
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("MockSts(url={:?})", self.url)
+    }
+}
+
+impl Drop for MockSts {
+    fn drop(&mut self) {
+        if let Some(r) = self.running.get_mut().take() {
+            if r.pid == std::process::id() {
+                r.server.stop();
+            } else {
+                std::mem::forget(r);
+            }
+        }
+    }
+}

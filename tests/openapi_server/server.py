@@ -13,7 +13,7 @@ recomputes signatures without any SDK):
 - ROA V1 (``Authorization: acs ID:SIG``), the token in ``x-acs-security-token``;
   ``GET /regions`` is DescribeRegions.
 
-Keys come from the mock metadata service through the OSS test server's
+Keys come from the mock metadata service (and the mock STS, when given) through the OSS test server's
 :class:`~tests.oss_server.server.KeyStore` (its admin endpoint, full values): an STS
 AccessKeyId must come with its own token, and a credential whose Expiration has passed on
 the mock's clock is refused. Errors are the OpenAPI JSON error shape with the codes the
@@ -185,7 +185,7 @@ class Handler(BaseHTTPRequestHandler):
             if not _same(token, found["security_token"]):
                 raise ApiError(400, "InvalidSecurityToken.MismatchWithAccessKey",
                                "The Security Token does not match the AccessKeyId.")
-            if self.server.keys.now() >= _parse_utc(found["expiration"]):  # the mock's clock
+            if self.server.keys.now(found) >= _parse_utc(found["expiration"]):  # the mock's clock
                 raise ApiError(400, "InvalidSecurityToken.Expired",
                                "Specified SecurityToken is expired.")
         elif token:
@@ -291,13 +291,16 @@ class OpenApiTestServer:
         metadata_url: the mock metadata service whose credentials are accepted.
         keys: static ``{access_key_id: secret}`` accepted too (no token, no expiry).
         role: the role name GetCallerIdentity reports for STS credentials.
+        sts_url, sts_cafile: a mock STS (and its CA's PEM file) whose credentials are
+            accepted too.
     """
 
     def __init__(self, metadata_url: Optional[str] = None, *,
                  keys: Optional[Mapping[str, str]] = None, role: str = "EcsRamRoleTest",
-                 port: int = 0) -> None:
+                 port: int = 0, sts_url: Optional[str] = None,
+                 sts_cafile: Optional[str] = None) -> None:
         self._server = _Server(("127.0.0.1", port), Handler)
-        self._server.keys = KeyStore(metadata_url, keys)
+        self._server.keys = KeyStore(metadata_url, keys, sts_url, sts_cafile)
         self._server.role = role
         self._server.lock = threading.Lock()
         self._server.log = []

@@ -22,6 +22,7 @@ import datetime
 import email.utils
 import hashlib
 import json
+import ssl
 import threading
 import time
 import urllib.request
@@ -52,41 +53,57 @@ class OssError(Exception):
 
 
 class KeyStore:
-    """AccessKeyId → (secret, token, expiration); STS keys from the mock metadata service."""
+    """AccessKeyId → (secret, token, expiration); STS keys from the mock metadata service
+    and from the mock STS (``ecscred mock-sts`` / ``ecscred_mock::MockSts``, over HTTPS
+    trusting its CA file), both through their admin endpoints (full values)."""
 
-    def __init__(self, metadata_url: Optional[str], static: Optional[Mapping[str, str]]) -> None:
+    def __init__(self, metadata_url: Optional[str], static: Optional[Mapping[str, str]],
+                 sts_url: Optional[str] = None, sts_cafile: Optional[str] = None) -> None:
         self.metadata_url = metadata_url.rstrip("/") if metadata_url else None
+        self.sts_url = sts_url.rstrip("/") if sts_url else None
+        self.sts_cafile = sts_cafile
         self.static = dict(static or {})
         self._sts: Dict[str, Dict[str, Any]] = {}
         self._lock = threading.Lock()
 
-    def _admin(self, method: str, path: str, body: Optional[bytes] = None) -> Any:
-        assert self.metadata_url is not None
-        req = urllib.request.Request(self.metadata_url + path, data=body, method=method)
+    def _admin(self, method: str, path: str, body: Optional[bytes] = None,
+               base: Optional[str] = None) -> Any:
+        base = base or self.metadata_url
+        assert base is not None
+        req = urllib.request.Request(base + path, data=body, method=method)
         if body is not None:
             req.add_header("Content-Type", "application/json")
-        # The metadata URL is a loopback mock: no proxy.
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        # The mocks are on loopback: no proxy. The mock STS speaks TLS with its own CA.
+        handlers: List[Any] = [urllib.request.ProxyHandler({})]
+        if base.startswith("https://"):
+            handlers.append(urllib.request.HTTPSHandler(
+                context=ssl.create_default_context(cafile=self.sts_cafile)))
+        opener = urllib.request.build_opener(*handlers)
         with opener.open(req, timeout=5) as resp:
             return json.loads(resp.read())
+
+    def _sources(self) -> List[str]:
+        return [u for u in (self.metadata_url, self.sts_url) if u is not None]
 
     def lookup(self, access_key_id: str) -> Optional[Dict[str, Any]]:
         if access_key_id in self.static:
             return {"access_key_secret": self.static[access_key_id], "security_token": None,
                     "expiration": None}
-        if self.metadata_url is None:
-            return None
         with self._lock:
-            if access_key_id not in self._sts:
-                for c in self._admin("GET", "/_mock/credentials"):
-                    self._sts[c["access_key_id"]] = c
+            for base in self._sources():
+                if access_key_id in self._sts:
+                    break
+                for c in self._admin("GET", "/_mock/credentials", base=base):
+                    self._sts[c["access_key_id"]] = dict(c, source=base)
             return self._sts.get(access_key_id)
 
-    def now(self) -> float:
-        """The mock's clock (credentials expire on it), else real time."""
-        if self.metadata_url is None:
+    def now(self, found: Optional[Mapping[str, Any]] = None) -> float:
+        """The clock of the mock that issued ``found`` (credentials expire on it), else
+        the metadata mock's, else real time."""
+        base = (found or {}).get("source") or self.metadata_url
+        if base is None:
             return time.time()
-        now = self._admin("POST", "/_mock/clock", b'{"advance_secs":0}')["now"]
+        now = self._admin("POST", "/_mock/clock", b'{"advance_secs":0}', base=base)["now"]
         return _parse_utc(now)
 
 
@@ -232,7 +249,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise OssError(403, "InvalidSecurityToken",
                                "The security token does not belong to the AccessKeyId.")
         if found["expiration"] is not None:
-            if self.server.keys.now() >= _parse_utc(found["expiration"]):
+            if self.server.keys.now(found) >= _parse_utc(found["expiration"]):
                 raise OssError(403, "SecurityTokenExpired",
                                "The security token you provided has expired.")
         return str(found["access_key_secret"])
@@ -497,6 +514,8 @@ class OssTestServer:
     Args:
         metadata_url: the mock metadata service whose credentials are accepted.
         keys: static ``{access_key_id: secret}`` accepted too (no token, no expiry).
+        sts_url, sts_cafile: a mock STS (and its CA's PEM file) whose credentials are
+            accepted too.
         buckets: ``{bucket: {key: bytes}}``; default: the tutorial's ``ramroletest`` bucket
             with ``ramroletest.txt`` and ``test.sh``.
     """
@@ -508,10 +527,12 @@ class OssTestServer:
         keys: Optional[Mapping[str, str]] = None,
         buckets: Optional[Mapping[str, Mapping[str, bytes]]] = None,
         port: int = 0,
+        sts_url: Optional[str] = None,
+        sts_cafile: Optional[str] = None,
     ) -> None:
         source = DEFAULT_BUCKETS if buckets is None else buckets
         self._server = _Server(("127.0.0.1", port), Handler)
-        self._server.keys = KeyStore(metadata_url, keys)
+        self._server.keys = KeyStore(metadata_url, keys, sts_url, sts_cafile)
         self._server.buckets = {b: dict(objs) for b, objs in source.items()}
         self._server.lock = threading.Lock()
         self._server.log = []
