@@ -17,6 +17,15 @@ ecscred_go_new_result ecscred_go_provider_new(const ecscred_options *options) {
     return r;
 }
 
+ecscred_go_new_result ecscred_go_provider_new_oidc(const ecscred_oidc_options *options) {
+    ecscred_go_new_result r = {0};
+    r.status = ecscred_provider_new_oidc(options, &r.provider);
+    if (r.status != ECSCRED_OK) {
+        r.message = last_message();
+    }
+    return r;
+}
+
 ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *role) {
     ecscred_go_result r = {0};
     ecscred_warm_deadline deadline = {0};

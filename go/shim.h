@@ -32,6 +32,7 @@ typedef struct ecscred_go_new_result {
 } ecscred_go_new_result;
 
 ecscred_go_new_result ecscred_go_provider_new(const ecscred_options *options);
+ecscred_go_new_result ecscred_go_provider_new_oidc(const ecscred_oidc_options *options);
 /* provider NULL: the process-wide provider for role (NULL: from the environment). With the
  * engine's warm deadline (ecscred_provider_get_credential_until). */
 ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *role);
