@@ -60,6 +60,7 @@
 //! ```
 
 mod admin;
+mod blackhole;
 mod body;
 mod clock;
 mod config;
@@ -73,6 +74,7 @@ mod server;
 mod sts;
 mod tokens;
 
+pub use blackhole::Blackhole;
 pub use clock::{format_utc, parse_utc};
 pub use config::{MockConfig, Mode, MAX_LIFETIME};
 pub use counters::Counters;
