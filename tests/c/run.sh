@@ -329,6 +329,7 @@ ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
 run_suite fork-valgrind "${valgrind_args[@]}" "$build/test_fork_logging"
 run_suite memory-scan "$build/test_memory_scan"
 run_oidc_suite oidc "$build/test_oidc"
+run_oidc_suite memory-scan-oidc "$build/test_memory_scan"
 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_oidc_suite oidc-asan-ubsan "$build/test_oidc_asan"

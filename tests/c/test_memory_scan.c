@@ -9,6 +9,10 @@
  * (into buffers wiped right away) and keeps them XOR-masked, unmasking one byte at a time
  * while comparing. The scan buffer is a mapping of its own, left out of the scan.
  *
+ * With a mock STS (ECSCRED_TEST_STS_URL, run by tests/c/run.sh's OIDC suite), the same
+ * holds for an OIDC provider: no copy of the OIDC token, nor of the secret and token STS
+ * issued, after the last free.
+ *
  * That the scan can fail is shown twice: while the provider and the credential are alive
  * it finds their copies, and in a child it finds a copy freed without wiping.
  */
@@ -229,6 +233,23 @@ static struct tally scan_tally(const char *when) {
     return t;
 }
 
+/* Adds the contents of the file at `path` (trimmed) as a needle; read with read(2) into a
+ * buffer wiped at once, so that no stdio buffer keeps a copy. */
+static void add_file_needle(const char *what, const char *path) {
+    static char value[MAX_NEEDLE + 1];
+    ssize_t n = 0;
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0) {
+        n = read(fd, value, MAX_NEEDLE);
+        close(fd);
+    }
+    if (n < 0) n = 0;
+    value[n] = '\0';
+    value[strcspn(value, "\r\n")] = '\0';
+    add_needle(what, value);
+    explicit_bzero(value, sizeof value);
+}
+
 /* ---- the test --------------------------------------------------------------------------- */
 
 static ecscred_provider *provider_at(const char *endpoint) {
@@ -298,6 +319,70 @@ static void test_no_secret_outlives_its_handles(void) {
           freed.metadata_token);
 }
 
+/* The OIDC source: the token read from the file, the STS answer's secret and token. */
+static void test_no_oidc_secret_outlives_its_handles(void) {
+    const char *sts_url = getenv("ECSCRED_TEST_STS_URL");
+    const char *token_file = getenv("ECSCRED_TEST_OIDC_TOKEN_FILE");
+    const char *ca_file = getenv("ECSCRED_TEST_STS_CA_FILE");
+    static char ca_pem[65536];
+    ecscred_oidc_options opts;
+    ecscred_provider *p = NULL;
+    ecscred_credential *c = NULL;
+    struct tally alive, freed;
+    ecscred_status s;
+    ssize_t n = 0;
+    int fd, k, oidc_tokens;
+    static char value[MAX_NEEDLE + 1];
+    if (sts_url == NULL || token_file == NULL || ca_file == NULL) {
+        fprintf(stdout, "  no mock STS (ECSCRED_TEST_STS_URL unset): skipped\n");
+        return;
+    }
+    fd = open(ca_file, O_RDONLY);
+    if (fd >= 0) {
+        n = read(fd, ca_pem, sizeof ca_pem - 1);
+        close(fd);
+    }
+    ca_pem[n < 0 ? 0 : n] = '\0';
+    needle_count = 0;
+    add_file_needle("OIDC token", token_file);
+    ecscred_oidc_options_init(&opts);
+    opts.role_arn = "acs:ram::1234567890:role/memory-scan";
+    opts.oidc_provider_arn = "acs:ram::1234567890:oidc-provider/ack-rrsa";
+    opts.oidc_token_file = token_file;
+    opts.sts_endpoint = sts_url;
+    opts.sts_extra_root_pem = ca_pem;
+    s = ecscred_provider_new_oidc(&opts, &p);
+    CHECK(s == ECSCRED_OK, "ecscred_provider_new_oidc: %s", ecscred_last_error_message());
+    if (p == NULL) return;
+    s = ecscred_provider_get_credential(p, &c);
+    CHECK(s == ECSCRED_OK, "%s: %s", ecscred_status_str(s), ecscred_last_error_message());
+    if (s != ECSCRED_OK) {
+        ecscred_provider_free(p);
+        return;
+    }
+    snprintf(value, sizeof value, "%s", ecscred_credential_access_key_secret(c));
+    add_needle("AccessKeySecret", value);
+    snprintf(value, sizeof value, "%s", ecscred_credential_security_token(c));
+    add_needle("SecurityToken", value);
+    alive = scan_tally("OIDC provider and credential alive");
+    CHECK(alive.secret >= 1 && alive.token >= 1, "the scan missed live copies");
+    ecscred_credential_free(c);
+    ecscred_provider_free(p);
+    let_the_refresh_thread_finish();
+    freed = scan_tally("OIDC, after the last free");
+    {
+        static int counts[MAX_NEEDLES];
+        scan(counts);
+        oidc_tokens = 0;
+        for (k = 0; k < needle_count; k++)
+            if (strcmp(needles[k].what, "OIDC token") == 0) oidc_tokens += counts[k];
+    }
+    CHECK(freed.secret == 0, "%d copies of the STS AccessKeySecret left", freed.secret);
+    CHECK(freed.token == 0, "%d copies of the STS SecurityToken left", freed.token);
+    CHECK(oidc_tokens == 0, "%d copies of the OIDC token left", oidc_tokens);
+    fprintf(stdout, "  OIDC token copies after the last free: %d\n", oidc_tokens);
+}
+
 /* In a child: a block that held a token and was freed without wiping is found. */
 static void test_the_scan_finds_a_copy_freed_without_wiping(void) {
     pid_t pid;
@@ -332,5 +417,6 @@ int main(void) {
     make_key();
     RUN(test_no_secret_outlives_its_handles);
     RUN(test_the_scan_finds_a_copy_freed_without_wiping);
+    RUN(test_no_oidc_secret_outlives_its_handles);
     return SUMMARY();
 }
