@@ -100,7 +100,8 @@ pub struct ProviderBuilder {
     read_timeout: Duration,
     fetch_timeout: Duration,
     token_ttl: Duration,
-    clock: Arc<dyn Clock>,
+    /// `None`: the system clock (which shared providers then need not tell apart).
+    clock: Option<Arc<dyn Clock>>,
     env: EnvLookup,
 }
 
@@ -115,7 +116,7 @@ impl Default for ProviderBuilder {
             read_timeout: Duration::from_secs(1),
             fetch_timeout: Duration::from_secs(5),
             token_ttl: MAX_TOKEN_TTL,
-            clock: Arc::new(SystemClock),
+            clock: None,
             env: Arc::new(process_env),
         }
     }
@@ -195,7 +196,7 @@ impl ProviderBuilder {
 
     /// The clock that judges expiry and schedules refreshes (default: the system clock).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.clock = Some(clock);
         self
     }
 
@@ -214,7 +215,20 @@ impl ProviderBuilder {
     /// one) is [`ErrorKind::InvalidConfig`] here, never a panic later.
     pub fn build(self) -> Result<Provider> {
         let config = self.resolve()?;
-        Ok(Provider::new(config, self.clock))
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        Ok(Provider::new(config, clock))
+    }
+
+    /// The process-wide provider for this configuration: every call whose resolved
+    /// configuration (role, endpoint, switches, timeouts, token TTL, from the options and
+    /// the environment) and clock (the same `Arc`) are the same returns a clone of one
+    /// provider, built by the first such call and kept for the life of the process. So an
+    /// object built per request over it (an SDK's auth or credential object) costs a map
+    /// lookup, not a fetch. [`crate::get_credential`] and [`crate::shared_provider`] use
+    /// the same providers. Errors as [`build`](ProviderBuilder::build); thread-safe.
+    pub fn build_shared(self) -> Result<Provider> {
+        let config = self.resolve()?;
+        Ok(crate::shared::for_config(config, self.clock))
     }
 
     fn resolve(&self) -> Result<Config> {
@@ -363,7 +377,7 @@ fn normalize_endpoint(raw: &str) -> std::result::Result<String, String> {
 }
 
 /// The resolved, validated configuration of one provider.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Config {
     pub(crate) endpoint: String,
     pub(crate) role: Option<String>,
