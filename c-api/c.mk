@@ -22,12 +22,17 @@ BENCH_TARGETS += bench-c
 C_VERSION := $(shell sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
 C_SOVERSION := 0
 # What libecscred.a needs from the system: the output of `make c-native-static-libs`
-# (rustc --print native-static-libs). The static-link tests fail if it falls short.
-C_NATIVE_STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+# (rustc --print native-static-libs) without its -lgcc_s. The unwinder that Rust's
+# standard library calls is linked by the compiler driver itself, as it fits the link:
+# libgcc_s for a dynamic executable, libgcc_eh for a fully static one (-static, where
+# there is no libgcc_s to find, so an explicit -lgcc_s broke the link). The static-link
+# tests (tests/c/run.sh, tests/go_link_modes.sh, a -static build each) fail if it falls
+# short.
+C_NATIVE_STATIC_LIBS := -lutil -lrt -lpthread -lm -ldl -lc
 
 c_empty :=
 c_space := $(c_empty) $(c_empty)
-# The same, as a CMake list: gcc_s;util;...
+# The same, as a CMake list: util;rt;...
 C_CMAKE_NATIVE_STATIC_LIBS := $(subst $(c_space),;,$(patsubst -l%,%,$(C_NATIVE_STATIC_LIBS)))
 
 C_RELEASE_DIR = $(TARGET_DIR)/release

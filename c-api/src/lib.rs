@@ -33,6 +33,7 @@ mod last_error;
 mod log;
 mod options;
 mod provider;
+mod refresh;
 mod status;
 mod thread_cache;
 mod warm;
@@ -42,6 +43,7 @@ pub use last_error::*;
 pub use log::*;
 pub use options::*;
 pub use provider::*;
+pub use refresh::*;
 pub use status::*;
 pub use warm::*;
 

@@ -204,6 +204,13 @@ step "build CMake tests (ecscred::ecscred, ecscred::ecscred_static)" \
 # shellcheck disable=SC2046
 step "build examples/c (pkg-config)" "$CC" -std=c11 "${strict[@]}" \
     -o "$build/get_credential" "$repo/examples/c/get_credential.c" $(pc_shared) "${rpath[@]}"
+# A fully static executable (no libgcc_s.a exists: the driver links libgcc_eh).
+# shellcheck disable=SC2046
+step "build examples/c fully static (pkg-config ecscred-static, -static)" "$CC" -std=c11 \
+    "${strict[@]}" -static -o "$build/get_credential_static" \
+    "$repo/examples/c/get_credential.c" $(pc_static) -pthread
+step "the -static build is statically linked" \
+    sh -c "! readelf -d '$build/get_credential_static' 2>/dev/null | grep -q NEEDED"
 step "configure examples/cpp (CMake)" cmake -S "$repo/examples/cpp" -B "$build/example-cpp" \
     -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_FLAGS="${strict[*]}"
 step "build examples/cpp" cmake --build "$build/example-cpp"
@@ -286,7 +293,8 @@ run_suite memory-scan-static "$build/test_memory_scan_static"
 
 # ---- examples --------------------------------------------------------------------------
 
-for example in "$build/get_credential" "$build/example-cpp/ecscred_example"; do
+for example in "$build/get_credential" "$build/get_credential_static" \
+    "$build/example-cpp/ecscred_example"; do
     name="example $(basename "$example")"
     if start_mock; then
         log="$logs/$(basename "$example").log"
