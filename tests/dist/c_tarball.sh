@@ -8,9 +8,12 @@ set -euo pipefail
 top=$(unpack_tarball x86_64)
 for f in bin/ecscred include/ecscred.h lib/libecscred.a lib/libecscred.so lib/libecscred.so.0 \
          "lib/libecscred.so.$version" lib/pkgconfig/ecscred.pc lib/pkgconfig/ecscred-static.pc \
-         lib/cmake/ecscred/ecscredConfig.cmake lib/cmake/ecscred/ecscredConfigVersion.cmake; do
+         lib/cmake/ecscred/ecscredConfig.cmake lib/cmake/ecscred/ecscredConfigVersion.cmake \
+         README.md LICENSE; do
   [ -e "$top/$f" ] || fail "tarball lacks $f"
 done
+grep -q 'Apache License' "$top/LICENSE" || fail "the tarball's LICENSE is not the Apache License"
+grep -q "libecscred $version" "$top/README.md" || fail "the tarball's README does not name its version"
 [ "$(readlink "$top/lib/libecscred.so")" = libecscred.so.0 ] || fail "libecscred.so is not a link to libecscred.so.0"
 
 start_mock "$top/bin/ecscred"
