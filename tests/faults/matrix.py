@@ -170,6 +170,34 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
+class Blackhole:
+    """A loopback port where connects hang, like the metadata address off ECS: a listener
+    whose accept queue (backlog 0) is full and never accepted, so Linux drops every further
+    SYN. Only 127.0.0.1 is involved."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0)
+        self.port = self.listener.getsockname()[1]
+        self.queued: List[socket.socket] = []
+        for _ in range(16):
+            probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            probe.settimeout(0.2)
+            try:
+                probe.connect(("127.0.0.1", self.port))
+            except socket.timeout:
+                probe.close()
+                return
+            self.queued.append(probe)
+        raise RuntimeError("the accept queue never filled: connects kept completing")
+
+    def close(self) -> None:
+        for s in self.queued:
+            s.close()
+        self.listener.close()
+
+
 def rfc3339(unix_s: int) -> str:
     return datetime.datetime.fromtimestamp(unix_s, datetime.timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
@@ -777,6 +805,23 @@ def sc_no_service(c: Cell) -> str:
     return text
 
 
+def sc_vanishing(c: Cell) -> str:
+    hole = Blackhole()
+    try:
+        url = f"http://127.0.0.1:{hole.port}"
+        d = c.driver({ENDPOINT_ENV: url})
+        d.new(default=True)
+        r = c.expect_err(
+            d.get(), UNREACHABLE, [r"could not connect", r"is this an ECS instance", re.escape(url)]
+        )
+        c.check("read_timeout" not in r.message, "reported as a read timeout")
+        c.check("GET" not in r.message, "the failed token request fell back to a plain GET")
+        c.check(r.t1 - r.t0 < CALL_LIMIT_S * 1000, "liveness")
+        return f"{c.kind_name(UNREACHABLE)} (no connection within the connect timeout) · {r.t1 - r.t0:.0f} ms"
+    finally:
+        hole.close()
+
+
 def sc_default_env(c: Cell) -> str:
     m = c.mock()
     d = c.driver({ENDPOINT_ENV: m.url, ROLE_ENV: ROLE})
@@ -1231,6 +1276,16 @@ FAULTS: List[Fault] = [
         f"`{ENDPOINT_ENV}` = a closed loopback port; the process-wide default provider "
         "(role discovery).",
         sc_no_service,
+    ),
+    Fault(
+        "packets-vanish",
+        "metadata address where packets vanish",
+        "Off ECS (a laptop, a VPN, a container without the route) a connect that never "
+        "completes is `Unreachable` after one connect timeout (1 s), whichever timer ends "
+        "it, with no second request.",
+        f"`{ENDPOINT_ENV}` = a loopback port whose full accept queue drops every SYN; the "
+        "process-wide default provider (role discovery).",
+        sc_vanishing,
     ),
     Fault(
         "outage-past-expiry",
