@@ -38,5 +38,7 @@ faults-driver-go: go-prefix
 	rm -f $(FAULTS_DIR)/driver-go
 	cd tests/faults/driver-go && $(GO_ENV) $(GO) build -o $(FAULTS_DIR)/driver-go .
 
-test-faults: build python-package faults-drivers
-	$(PY) tests/faults/matrix.py --target-dir $(abspath $(TARGET_DIR)) --python $(abspath $(PY))
+# cpp-build (tests/cpp/cpp.mk): the C++ SDK provider comparison at the end of the report.
+test-faults: build python-package faults-drivers cpp-build
+	$(PY) tests/faults/matrix.py --target-dir $(abspath $(TARGET_DIR)) --python $(abspath $(PY)) \
+	  --cpp-bench $(CPP_BENCH)

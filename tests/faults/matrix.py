@@ -1429,6 +1429,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--surfaces", default=",".join(SURFACES))
     ap.add_argument("--only", default="", help="comma-separated fault ids")
     ap.add_argument("--jobs", type=int, default=4, help="cells run at once")
+    ap.add_argument("--cpp-bench", default="",
+                    help="tests/cpp's cpp_bench: the report then ends with the C++ SDK provider "
+                    "comparison (tests/cpp/bench.py --section reliability)")
     args = ap.parse_args(argv)
 
     target = Path(args.target_dir).resolve()
@@ -1485,6 +1488,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     failed = [c for c in cells.values() if c.failures]
     if args.report:
         text = report(cells, surfaces, faults, runtime, max(1, args.jobs))
+        if args.cpp_bench:
+            print("C++ SDK providers: tests/cpp/bench.py --section reliability", flush=True)
+            text += "\n" + subprocess.run(
+                [sys.executable, str(repo / "tests" / "cpp" / "bench.py"), "--bin", args.cpp_bench,
+                 "--ecscred", str(paths.ecscred), "--section", "reliability"],
+                check=True, stdout=subprocess.PIPE, text=True).stdout.rstrip() + "\n"
         hits = scanner.scan(text)
         if hits:
             print(f"FAIL the report would contain {len(hits)} secret(s); not written", file=sys.stderr)
