@@ -70,13 +70,14 @@ inline const char *status_name(Status status) noexcept { return ecscred_status_s
 // The library's version, e.g. "0.1.0".
 inline const char *version() noexcept { return ecscred_version(); }
 
-// A failure as a value: its status and message (never a secret). ok() when status is
+// A failure as a value: its status, message (never a secret) and, when an answer of the
+// metadata service was the cause, that answer's HTTP status. ok() when status is
 // ECSCRED_OK, in which case the message is empty.
 class ErrorInfo {
 public:
-    ErrorInfo() noexcept : status_(ECSCRED_OK) {}
-    ErrorInfo(Status status, std::string message)
-        : status_(status), message_(std::move(message)) {}
+    ErrorInfo() noexcept : status_(ECSCRED_OK), http_status_(0) {}
+    ErrorInfo(Status status, std::string message, std::uint16_t http_status = 0)
+        : status_(status), message_(std::move(message)), http_status_(http_status) {}
 
     bool ok() const noexcept { return status_ == ECSCRED_OK; }
     Status status() const noexcept { return status_; }
@@ -84,17 +85,21 @@ public:
     const char *status_name() const noexcept { return ecscred::status_name(status_); }
     // e.g. "credential request: GET http://127.0.0.1:8080/... connection refused".
     const std::string &message() const noexcept { return message_; }
+    // e.g. 500, 404; 0 when no HTTP answer was the cause (a timeout, a refused connection).
+    std::uint16_t http_status() const noexcept { return http_status_; }
 
 private:
     Status status_;
     std::string message_;
+    std::uint16_t http_status_;
 };
 
 // The failure `status` just returned by a call on this thread, with this thread's last
-// error message (read now: the C message lives only until the thread's next failure).
+// error message and HTTP status (read now: the C ones live only until the thread's next
+// failure).
 inline ErrorInfo last_error(Status status) {
     if (status == ECSCRED_OK) return ErrorInfo();
-    return ErrorInfo(status, ecscred_last_error_message());
+    return ErrorInfo(status, ecscred_last_error_message(), ecscred_last_error_http_status());
 }
 
 // This thread's last error message ("" if no call on this thread has failed). Successful
@@ -105,17 +110,21 @@ inline std::string last_error_message() { return ecscred_last_error_message(); }
 // A failed ecscred call, thrown by the throwing forms.
 class Error : public std::runtime_error {
 public:
-    Error(Status status, const std::string &message)
-        : std::runtime_error(message), status_(status) {}
-    explicit Error(const ErrorInfo &info) : Error(info.status(), info.message()) {}
+    Error(Status status, const std::string &message, std::uint16_t http_status = 0)
+        : std::runtime_error(message), status_(status), http_status_(http_status) {}
+    explicit Error(const ErrorInfo &info)
+        : Error(info.status(), info.message(), info.http_status()) {}
 
     // The ecscred_status of the failure, e.g. ECSCRED_UNREACHABLE.
     Status status() const noexcept { return status_; }
     // Its short stable name, e.g. "unreachable".
     const char *status_name() const noexcept { return ecscred::status_name(status_); }
+    // The metadata service's HTTP status when an answer was the cause, else 0.
+    std::uint16_t http_status() const noexcept { return http_status_; }
 
 private:
     Status status_;
+    std::uint16_t http_status_;
 };
 
 namespace detail {

@@ -88,6 +88,7 @@ static void test_non_throwing() {
     CHECK(std::string(info.status_name()) == "invalid config", "%s", info.status_name());
     CHECK_CONTAINS(info.message().c_str(), "role name");
     CHECK(before == cred.access_key_id(), "out unchanged");
+    CHECK(info.http_status() == 0, "no HTTP status for a bad role name");
     CHECK(ecscred::last_error(ECSCRED_OK).ok() && ecscred::last_error(ECSCRED_OK).message().empty(),
           "ok info");
 
@@ -179,6 +180,7 @@ static void test_source_failures() {
     CHECK(calls == 1, "handler called %d times for one transition", calls.load());
     ecscred::ErrorInfo info = broken.last_error();
     CHECK(info.status() == ECSCRED_ROLE_NOT_FOUND, "status %s", info.status_name());
+    CHECK(info.http_status() == 404, "HTTP status %u", static_cast<unsigned>(info.http_status()));
     CHECK_CONTAINS(info.message().c_str(), "answered 404");
     {
         std::lock_guard<std::mutex> lock(mutex);
@@ -235,6 +237,7 @@ static void test_errors_are_exceptions() {
     } catch (const ecscred::Error &e) {
         thrown = true;
         CHECK(e.status() == ECSCRED_UNREACHABLE, "status %s", e.status_name());
+        CHECK(e.http_status() == 0, "HTTP status %u", static_cast<unsigned>(e.http_status()));
         CHECK(std::string(e.status_name()) == "unreachable", "%s", e.status_name());
         CHECK_CONTAINS(e.what(), endpoint);
     }
