@@ -4,14 +4,13 @@
 # everything the drivers printed. Writes RELIABILITY.md.
 # Included by the top-level Makefile.
 #
-#   make test-faults    builds the four drivers and runs tests/faults/matrix.py
+#   make test-faults    builds the drivers and runs tests/faults/matrix.py
 #
 # Drivers: the Rust crate tests/faults/driver-rs (workspace member), tests/faults/driver.c
 # against an install of libecscred in a private prefix, tests/faults/driver.py with the
 # venv's ecscred, tests/faults/driver-go linked like go/go.mk links the Go package,
 # tests/faults/driver.cpp built by tests/cpp (make cpp-build: needs ECSCRED_THIRD_PARTY,
-# see tests/cpp/cpp.mk). Logs of
-# every cell go to $(TARGET_DIR)/faults/logs/<fault>/<surface>/.
+# see tests/cpp/cpp.mk). Logs of every cell go to $(TARGET_DIR)/faults/logs/<fault>/<surface>/.
 
 TEST_TARGETS += test-faults
 
