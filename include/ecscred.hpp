@@ -161,9 +161,7 @@ public:
     explicit operator bool() const noexcept { return handle_ != nullptr; }
 
     // The AccessKeyId ("STS....").
-    const char *access_key_id() const noexcept {
-        return ecscred_credential_access_key_id(handle_);
-    }
+    const char *access_key_id() const noexcept { return ecscred_credential_access_key_id(handle_); }
     // The AccessKeySecret: never log it. Wiped when the last handle is freed, so prefer
     // using it in place to copying it into a std::string.
     const char *access_key_secret() const noexcept {
@@ -174,9 +172,7 @@ public:
         return ecscred_credential_security_token(handle_);
     }
     // Expiration in seconds since the Unix epoch (UTC); 0 when empty.
-    std::int64_t expiration_unix() const noexcept {
-        return ecscred_credential_expiration(handle_);
-    }
+    std::int64_t expiration_unix() const noexcept { return ecscred_credential_expiration(handle_); }
     // Expiration as a time point.
     std::chrono::system_clock::time_point expiration() const noexcept {
         return std::chrono::system_clock::time_point(
@@ -230,9 +226,7 @@ inline Credential get_credential(const std::string &role) { return get_credentia
 // setters only record values: ecscred checks them when the Provider is created.
 class Options {
 public:
-    Options() noexcept : has_endpoint_(false), has_role_(false) {
-        ecscred_options_init(&options_);
-    }
+    Options() noexcept : has_endpoint_(false), has_role_(false) { ecscred_options_init(&options_); }
 
     // Base URL of the metadata service, e.g. "http://127.0.0.1:8080".
     Options &endpoint(std::string url) {
@@ -289,11 +283,11 @@ private:
     // the default, as in ecscred_options.
     static std::uint32_t clamp_ms(std::chrono::milliseconds t) noexcept {
         return t.count() < 0 || t.count() > 0xffffffffLL ? 0xffffffffU
-                                                        : static_cast<std::uint32_t>(t.count());
+                                                         : static_cast<std::uint32_t>(t.count());
     }
     static std::uint32_t clamp_s(std::chrono::seconds t) noexcept {
         return t.count() < 0 || t.count() > 0xffffffffLL ? 0xffffffffU
-                                                        : static_cast<std::uint32_t>(t.count());
+                                                         : static_cast<std::uint32_t>(t.count());
     }
 
     ecscred_options options_;
@@ -388,9 +382,8 @@ public:
     // `provider` (shared: several sources and other code may use it at once). A null or
     // empty provider makes every fetch() fail with ECSCRED_NULL_ARGUMENT.
     explicit CredentialSource(std::shared_ptr<const Provider> provider)
-        : state_(std::make_shared<State>(
-              false, std::string(),
-              provider ? std::move(provider) : std::make_shared<const Provider>())) {}
+        : state_(std::make_shared<State>(false, std::string(),
+                                         provider ? std::move(provider) : empty_provider())) {}
 
     // One snapshot into `out`. On failure `out` is unchanged.
     Status fetch(Credential &out) const noexcept {
@@ -423,6 +416,10 @@ public:
     }
 
 private:
+    static std::shared_ptr<const Provider> empty_provider() {
+        return std::shared_ptr<const Provider>(std::make_shared<Provider>());
+    }
+
     struct State {
         State(bool named, std::string r, std::shared_ptr<const Provider> p)
             : has_role(named), role(std::move(r)), provider(std::move(p)), failing(false) {}
@@ -448,7 +445,7 @@ private:
         const std::shared_ptr<const Provider> provider;  // null: the process-wide one
         std::atomic<bool> failing;
         mutable std::mutex mutex;
-        ErrorInfo last_error;  // guarded by mutex
+        ErrorInfo last_error;    // guarded by mutex
         FailureHandler handler;  // guarded by mutex
     };
 

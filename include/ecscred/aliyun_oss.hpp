@@ -55,7 +55,7 @@ public:
         : source_(std::move(provider)) {}
     // `provider`, moved in.
     explicit CredentialsProvider(Provider &&provider)
-        : source_(std::make_shared<const Provider>(std::move(provider))) {}
+        : source_(std::shared_ptr<const Provider>(new Provider(std::move(provider)))) {}
     // A source shared with other adapters (same failure state).
     explicit CredentialsProvider(CredentialSource source) : source_(std::move(source)) {}
 
@@ -66,7 +66,7 @@ public:
             return ::AlibabaCloud::OSS::Credentials("", "", "");
         }
         return ::AlibabaCloud::OSS::Credentials(cred.access_key_id(), cred.access_key_secret(),
-                                              cred.security_token());
+                                                cred.security_token());
     }
 
     // Why the latest getCredentials() failed, while none has succeeded since (ok()

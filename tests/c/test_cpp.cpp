@@ -47,7 +47,8 @@ static void test_copy_and_move() {
     static_assert(!std::is_copy_constructible<ecscred::Provider>::value, "move-only");
     ecscred::Credential a;
     CHECK(!a && std::string(a.access_key_id()).empty() && a.expiration_unix() == 0, "empty");
-    CHECK(ecscred::try_get_credential(a) == ECSCRED_OK, "%s", ecscred::last_error_message().c_str());
+    CHECK(ecscred::try_get_credential(a) == ECSCRED_OK, "%s",
+          ecscred::last_error_message().c_str());
     CHECK(static_cast<bool>(a), "holds one");
     std::string id = a.access_key_id();
     ecscred::Credential b = a;             // a second handle
@@ -96,16 +97,19 @@ static void test_non_throwing() {
     CHECK(!provider && std::string(provider.endpoint()).empty(), "empty provider");
     status = provider.try_credential(cred);
     CHECK(status == ECSCRED_NULL_ARGUMENT, "empty provider: %s", ecscred::status_name(status));
-    status = ecscred::Provider::create(provider, ecscred::Options().endpoint("https://127.0.0.1:1"));
+    status =
+        ecscred::Provider::create(provider, ecscred::Options().endpoint("https://127.0.0.1:1"));
     CHECK(status == ECSCRED_INVALID_CONFIG && !provider, "invalid endpoint: %s",
           ecscred::status_name(status));
     status = ecscred::Provider::create(
         provider, ecscred::Options().endpoint(mock_url()).token_ttl(std::chrono::seconds(-1)));
     CHECK(status == ECSCRED_INVALID_CONFIG && !provider, "negative TTL: %s",
           ecscred::status_name(status));
-    status = ecscred::Provider::create(
-        provider, ecscred::Options().endpoint(mock_url()).role_name(kRole).fetch_timeout(
-                      std::chrono::milliseconds(4000)));
+    status =
+        ecscred::Provider::create(provider, ecscred::Options()
+                                                .endpoint(mock_url())
+                                                .role_name(kRole)
+                                                .fetch_timeout(std::chrono::milliseconds(4000)));
     CHECK(status == ECSCRED_OK && provider, "create: %s", ecscred::last_error_message().c_str());
     CHECK(provider.try_credential(cred) == ECSCRED_OK && current_id() == cred.access_key_id(),
           "provider credential");
@@ -139,8 +143,8 @@ static void test_source_shares_the_process_provider() {
 // threads that failed; last_error() has the cause until a fetch succeeds.
 static void test_source_failures() {
     auto provider = std::make_shared<ecscred::Provider>();
-    CHECK(ecscred::Provider::create(*provider, ecscred::Options().endpoint(mock_url()).role_name(kRole)) ==
-              ECSCRED_OK,
+    CHECK(ecscred::Provider::create(
+              *provider, ecscred::Options().endpoint(mock_url()).role_name(kRole)) == ECSCRED_OK,
           "create");
     ecscred::CredentialSource source(provider);
     std::atomic<int> calls(0);
@@ -158,8 +162,8 @@ static void test_source_failures() {
     // same mock meets the fault at once.
     mock_fault("{\"kind\":\"status\",\"status\":404,\"target\":\"credential\"}");
     auto failing = std::make_shared<ecscred::Provider>();
-    CHECK(ecscred::Provider::create(*failing, ecscred::Options().endpoint(mock_url()).role_name(kRole)) ==
-              ECSCRED_OK,
+    CHECK(ecscred::Provider::create(
+              *failing, ecscred::Options().endpoint(mock_url()).role_name(kRole)) == ECSCRED_OK,
           "create");
     ecscred::CredentialSource broken(failing);
     broken.on_failure([&](const ecscred::ErrorInfo &e) {
@@ -200,9 +204,10 @@ static void test_source_failures() {
 
 #if ECSCRED_HPP_EXCEPTIONS
 static void test_provider() {
-    ecscred::Provider provider(
-        ecscred::Options().endpoint(mock_url()).role_name(kRole).read_timeout(
-            std::chrono::milliseconds(2000)));
+    ecscred::Provider provider(ecscred::Options()
+                                   .endpoint(mock_url())
+                                   .role_name(kRole)
+                                   .read_timeout(std::chrono::milliseconds(2000)));
     CHECK(std::string(provider.endpoint()) == mock_url(), "endpoint %s", provider.endpoint());
     ecscred::Credential cred = provider.credential();
     CHECK(current_id() == cred.access_key_id(), "id");
@@ -274,8 +279,7 @@ static void test_errors_are_exceptions() {
 #endif
 
 static void test_version() {
-    CHECK(std::string(ecscred::version()).find('.') != std::string::npos, "%s",
-          ecscred::version());
+    CHECK(std::string(ecscred::version()).find('.') != std::string::npos, "%s", ecscred::version());
 }
 
 int main() {

@@ -82,7 +82,8 @@ Call make_call(const std::string &name) {
         return oss_call(std::make_shared<ecscred::aliyun_oss::CredentialsProvider>(kRole));
     }
     if (name == "simple-oss") {
-        return oss_call(std::make_shared<AlibabaCloud::OSS::SimpleCredentialsProvider>(id, secret, token));
+        return oss_call(
+            std::make_shared<AlibabaCloud::OSS::SimpleCredentialsProvider>(id, secret, token));
     }
     if (name == "ecscred-openapi") {
         return openapi_call(std::make_shared<ecscred::aliyun_openapi::CredentialsProvider>(kRole));
@@ -118,7 +119,8 @@ int warm(const std::string &provider, long calls, int runs, int threads) {
                 for (long i = 0; i < calls; i++) call();
                 auto d = std::chrono::steady_clock::now() - start;
                 ns[static_cast<std::size_t>(t)] =
-                    std::chrono::duration<double, std::nano>(d).count() / static_cast<double>(calls);
+                    std::chrono::duration<double, std::nano>(d).count() /
+                    static_cast<double>(calls);
             });
         }
         for (auto &th : ts) th.join();
@@ -126,10 +128,11 @@ int warm(const std::string &provider, long calls, int runs, int threads) {
     }
     std::vector<double> sorted = per_run;
     std::sort(sorted.begin(), sorted.end());
-    std::printf("{\"provider\":\"%s\",\"threads\":%d,\"calls\":%ld,\"runs\":%d,"
-                "\"median_ns\":%.2f,\"min_ns\":%.2f,\"max_ns\":%.2f,\"first_id\":\"%s\"}\n",
-                provider.c_str(), threads, calls, runs, sorted[sorted.size() / 2], sorted.front(),
-                sorted.back(), first.c_str());
+    std::printf(
+        "{\"provider\":\"%s\",\"threads\":%d,\"calls\":%ld,\"runs\":%d,"
+        "\"median_ns\":%.2f,\"min_ns\":%.2f,\"max_ns\":%.2f,\"first_id\":\"%s\"}\n",
+        provider.c_str(), threads, calls, runs, sorted[sorted.size() / 2], sorted.front(),
+        sorted.back(), first.c_str());
     return 0;
 }
 

@@ -31,8 +31,8 @@ struct Issued {
 // "YYYY-MM-DDThh:mm:ssZ" as Unix seconds (UTC), 0 if malformed.
 inline std::time_t parse_utc(const char *text) {
     std::tm tm = std::tm();
-    if (std::sscanf(text, "%d-%d-%dT%d:%d:%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+    if (std::sscanf(text, "%d-%d-%dT%d:%d:%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                    &tm.tm_min, &tm.tm_sec) != 6) {
         return 0;
     }
     tm.tm_year -= 1900;

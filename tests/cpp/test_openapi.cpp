@@ -83,12 +83,15 @@ static std::string caller(const AlibabaCloud::Sts::StsClient &client) {
 
 static void test_common_client() {
     auto credentials = std::make_shared<Adapter>(kRole);
-    AlibabaCloud::CommonClient client(credentials, AlibabaCloud::ClientConfiguration("cn-hangzhou"));
+    AlibabaCloud::CommonClient client(credentials,
+                                      AlibabaCloud::ClientConfiguration("cn-hangzhou"));
     std::string rpc = describe(client.commonResponse(describe_regions_rpc()));
-    CHECK(rpc.find("\"Regions\"") != std::string::npos && rpc.find("cn-hangzhou") != std::string::npos,
+    CHECK(rpc.find("\"Regions\"") != std::string::npos &&
+              rpc.find("cn-hangzhou") != std::string::npos,
           "RPC: %s", rpc.c_str());
     std::string roa = describe(client.commonResponse(describe_regions_roa()));
-    CHECK(roa.find("\"Regions\"") != std::string::npos && roa.find("cn-hangzhou") != std::string::npos,
+    CHECK(roa.find("\"Regions\"") != std::string::npos &&
+              roa.find("cn-hangzhou") != std::string::npos,
           "ROA: %s", roa.c_str());
 }
 
@@ -136,7 +139,8 @@ static void test_threads_across_rotation() {
     for (int t = 0; t < 8; t++) {
         threads.emplace_back([&, t] {
             auto client = sts_client(credentials);
-            AlibabaCloud::CommonClient common(credentials, AlibabaCloud::ClientConfiguration("cn-hangzhou"));
+            AlibabaCloud::CommonClient common(credentials,
+                                              AlibabaCloud::ClientConfiguration("cn-hangzhou"));
             std::string last = first;
             int after = 0;
             auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -183,7 +187,8 @@ static void test_outage() {
     auto credentials = std::make_shared<Adapter>(kRole);
     std::atomic<int> reported(0);
     credentials->onFailure([&reported](const ecscred::ErrorInfo &) { reported++; });
-    AlibabaCloud::CommonClient client(credentials, AlibabaCloud::ClientConfiguration("cn-hangzhou"));
+    AlibabaCloud::CommonClient client(credentials,
+                                      AlibabaCloud::ClientConfiguration("cn-hangzhou"));
 
     auto sync = client.commonResponse(describe_regions_rpc());
     CHECK(!sync.isSuccess(), "sync call succeeded");
@@ -208,7 +213,8 @@ static void test_outage() {
     ecscred::ErrorInfo cause = credentials->lastError();
     CHECK(cause.status() == ECSCRED_UNREACHABLE, "status %s", cause.status_name());
     CHECK_CONTAINS(cause.message().c_str(), endpoint.c_str());
-    std::printf("  the adapter's lastError(): %s: %s\n", cause.status_name(), cause.message().c_str());
+    std::printf("  the adapter's lastError(): %s: %s\n", cause.status_name(),
+                cause.message().c_str());
     CHECK(reported == 1, "failure handler ran %d times", reported.load());
 }
 

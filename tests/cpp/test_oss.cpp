@@ -90,8 +90,8 @@ static void test_discovered_role_per_request() {
 // Over a Provider of one's own (explicit endpoint), moved in or shared by two adapters.
 static void test_own_provider() {
     ecscred::Provider provider;
-    CHECK(ecscred::Provider::create(provider, ecscred::Options().endpoint(mock_url()).role_name(kRole)) ==
-              ECSCRED_OK,
+    CHECK(ecscred::Provider::create(
+              provider, ecscred::Options().endpoint(mock_url()).role_name(kRole)) == ECSCRED_OK,
           "create: %s", ecscred::last_error_message().c_str());
     auto moved = std::make_shared<Adapter>(std::move(provider));
     CHECK(describe(client_for(moved, true)->ListObjects(list_request())) == kListed, "moved in");
@@ -180,10 +180,9 @@ static void test_outage() {
 
     std::promise<std::string> async_result;
     client->ListObjectsAsync(
-        list_request(),
-        [&async_result](const oss::OssClient *, const oss::ListObjectsRequest &,
-                        const oss::ListObjectOutcome &outcome,
-                        const std::shared_ptr<const oss::AsyncCallerContext> &) {
+        list_request(), [&async_result](const oss::OssClient *, const oss::ListObjectsRequest &,
+                                        const oss::ListObjectOutcome &outcome,
+                                        const std::shared_ptr<const oss::AsyncCallerContext> &) {
             async_result.set_value(describe(outcome));
         });
     std::string async_got = async_result.get_future().get();
@@ -194,7 +193,8 @@ static void test_outage() {
     ecscred::ErrorInfo cause = credentials->lastError();
     CHECK(cause.status() == ECSCRED_UNREACHABLE, "status %s", cause.status_name());
     CHECK_CONTAINS(cause.message().c_str(), endpoint.c_str());
-    std::printf("  the adapter's lastError(): %s: %s\n", cause.status_name(), cause.message().c_str());
+    std::printf("  the adapter's lastError(): %s: %s\n", cause.status_name(),
+                cause.message().c_str());
     CHECK(reported == 1, "failure handler ran %d times", reported.load());
 }
 

@@ -43,20 +43,34 @@ long long now_ms() {
 
 const char *status_name(ecscred_status s) {
     switch (s) {
-    case ECSCRED_OK: return "ECSCRED_OK";
-    case ECSCRED_DISABLED: return "ECSCRED_DISABLED";
-    case ECSCRED_INVALID_CONFIG: return "ECSCRED_INVALID_CONFIG";
-    case ECSCRED_UNREACHABLE: return "ECSCRED_UNREACHABLE";
-    case ECSCRED_TIMEOUT: return "ECSCRED_TIMEOUT";
-    case ECSCRED_HTTP_STATUS: return "ECSCRED_HTTP_STATUS";
-    case ECSCRED_ROLE_NOT_FOUND: return "ECSCRED_ROLE_NOT_FOUND";
-    case ECSCRED_HARDENED_MODE: return "ECSCRED_HARDENED_MODE";
-    case ECSCRED_INVALID_RESPONSE: return "ECSCRED_INVALID_RESPONSE";
-    case ECSCRED_INTERNAL: return "ECSCRED_INTERNAL";
-    case ECSCRED_NULL_ARGUMENT: return "ECSCRED_NULL_ARGUMENT";
-    case ECSCRED_INVALID_UTF8: return "ECSCRED_INVALID_UTF8";
-    case ECSCRED_PANIC: return "ECSCRED_PANIC";
-    case ECSCRED_INVALID_ARGUMENT: return "ECSCRED_INVALID_ARGUMENT";
+        case ECSCRED_OK:
+            return "ECSCRED_OK";
+        case ECSCRED_DISABLED:
+            return "ECSCRED_DISABLED";
+        case ECSCRED_INVALID_CONFIG:
+            return "ECSCRED_INVALID_CONFIG";
+        case ECSCRED_UNREACHABLE:
+            return "ECSCRED_UNREACHABLE";
+        case ECSCRED_TIMEOUT:
+            return "ECSCRED_TIMEOUT";
+        case ECSCRED_HTTP_STATUS:
+            return "ECSCRED_HTTP_STATUS";
+        case ECSCRED_ROLE_NOT_FOUND:
+            return "ECSCRED_ROLE_NOT_FOUND";
+        case ECSCRED_HARDENED_MODE:
+            return "ECSCRED_HARDENED_MODE";
+        case ECSCRED_INVALID_RESPONSE:
+            return "ECSCRED_INVALID_RESPONSE";
+        case ECSCRED_INTERNAL:
+            return "ECSCRED_INTERNAL";
+        case ECSCRED_NULL_ARGUMENT:
+            return "ECSCRED_NULL_ARGUMENT";
+        case ECSCRED_INVALID_UTF8:
+            return "ECSCRED_INVALID_UTF8";
+        case ECSCRED_PANIC:
+            return "ECSCRED_PANIC";
+        case ECSCRED_INVALID_ARGUMENT:
+            return "ECSCRED_INVALID_ARGUMENT";
     }
     return "ECSCRED_UNKNOWN";
 }
@@ -78,7 +92,9 @@ void print_err(long long t0, long long t1, const ecscred::ErrorInfo &e) {
                 status_name(e.status()), http.c_str(), message.c_str());
 }
 
-std::uint32_t ms(const std::string &v) { return static_cast<std::uint32_t>(std::strtoul(v.c_str(), nullptr, 10)); }
+std::uint32_t ms(const std::string &v) {
+    return static_cast<std::uint32_t>(std::strtoul(v.c_str(), nullptr, 10));
+}
 
 // One surface: get() prints the protocol's answer for one credential.
 class Surface {
@@ -113,7 +129,8 @@ public:
             long long t1 = now_ms();
             if (id.empty()) return print_err(t0, t1, error);
             ecscred::Credential same;
-            const ecscred::CredentialSource &source = via_ == "oss" ? oss_.source() : openapi_.source();
+            const ecscred::CredentialSource &source =
+                via_ == "oss" ? oss_.source() : openapi_.source();
             if (source.fetch(same) == ECSCRED_OK && id == same.access_key_id()) {
                 return print_ok(t0, t1, id.c_str(), same.expiration_unix());
             }
@@ -142,7 +159,8 @@ int main(int argc, char **argv) {
     }
     ecscred_status ls = ecscred_set_log_callback(on_log, nullptr, ECSCRED_LOG_DEBUG);
     if (ls != ECSCRED_OK) {
-        std::fprintf(stderr, "faults_driver: ecscred_set_log_callback failed: %s\n", status_name(ls));
+        std::fprintf(stderr, "faults_driver: ecscred_set_log_callback failed: %s\n",
+                     status_name(ls));
         return 1;
     }
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -157,15 +175,24 @@ int main(int argc, char **argv) {
             bool use_default = false;
             for (std::string arg; words >> arg;) {
                 std::size_t eq = arg.find('=');
-                std::string key = arg.substr(0, eq), value = eq == std::string::npos ? "" : arg.substr(eq + 1);
-                if (key == "endpoint") options.endpoint(value);
-                else if (key == "role") options.role_name(value);
-                else if (key == "disable_imds_v1") options.disable_imds_v1(value == "true");
-                else if (key == "connect_timeout_ms") options.connect_timeout(std::chrono::milliseconds(ms(value)));
-                else if (key == "read_timeout_ms") options.read_timeout(std::chrono::milliseconds(ms(value)));
-                else if (key == "fetch_timeout_ms") options.fetch_timeout(std::chrono::milliseconds(ms(value)));
-                else if (key == "default") use_default = value == "true";
-                else std::fprintf(stderr, "faults_driver: unknown option %s ignored\n", key.c_str());
+                std::string key = arg.substr(0, eq),
+                            value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+                if (key == "endpoint")
+                    options.endpoint(value);
+                else if (key == "role")
+                    options.role_name(value);
+                else if (key == "disable_imds_v1")
+                    options.disable_imds_v1(value == "true");
+                else if (key == "connect_timeout_ms")
+                    options.connect_timeout(std::chrono::milliseconds(ms(value)));
+                else if (key == "read_timeout_ms")
+                    options.read_timeout(std::chrono::milliseconds(ms(value)));
+                else if (key == "fetch_timeout_ms")
+                    options.fetch_timeout(std::chrono::milliseconds(ms(value)));
+                else if (key == "default")
+                    use_default = value == "true";
+                else
+                    std::fprintf(stderr, "faults_driver: unknown option %s ignored\n", key.c_str());
             }
             surface.reset();
             if (use_default) {
