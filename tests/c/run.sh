@@ -11,7 +11,9 @@
 # -Werror. For each suite it starts a fresh mock on 127.0.0.1 (port 0), runs the suite,
 # checks that no secret the mock handed out (AccessKeySecret, SecurityToken, metadata
 # token) appears anywhere in the suite's output, and stops the mock. The C suite runs
-# plain, statically linked, under ASan+UBSan and under valgrind.
+# plain, statically linked, under ASan+UBSan and under valgrind; the C++ API suite
+# (test_cpp.cpp, the installed ecscred.hpp) with and without -fno-exceptions, plain and
+# under ASan+UBSan.
 #
 # Prints one line per check and suite, and last "N passed, M failed" (tests of all suites
 # plus the checks here); exits non-zero on any failure.
