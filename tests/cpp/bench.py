@@ -218,7 +218,8 @@ def section_reliability(binary: Path, ecscred: Path, logs: Path, isolation: str)
     return "\n".join([
         "## C++: aliyun-openapi-cpp-sdk's InstanceProfileCredentialsProvider next to ecscred",
         "",
-        "Command: `make bench-cpp` (`tests/cpp/bench.py --section reliability`): calls 1 ms apart "
+        "Command: `tests/cpp/bench.py --section reliability`, run by `make test-faults` and "
+        "`make bench-cpp`: calls 1 ms apart "
         "for 5 s through each provider, each on a fresh `ecscred mock-metadata` "
         f"(6 h credentials; `--mode hardened`: plain GETs answer 403); {isolation}. The SDK's "
         "provider is subclassed only to send its requests to the mock.",
