@@ -17,6 +17,7 @@ build:
 	$(CARGO) build --release -p ecscred-cli
 
 -include c-api/c.mk
+-include tests/cpp/cpp.mk
 -include python/python.mk
 -include go/go.mk
 include fuzz/fuzz.mk

@@ -1,8 +1,9 @@
 # The C ABI (c-api/, include/, tests/c/, examples/c/, examples/cpp/). Included by the
 # top-level Makefile.
 #
-#   make install PREFIX=/usr/local   libecscred.{so,a}, ecscred.h, pkg-config and CMake files,
-#                                    and the ecscred command (bin/ecscred)
+#   make install PREFIX=/usr/local   libecscred.{so,a}, ecscred.h, the C++ headers (ecscred.hpp,
+#                                    ecscred/*.hpp), pkg-config and CMake files, and the
+#                                    ecscred command (bin/ecscred)
 #   make test-c                      header check, then the C/C++ suites (tests/c/run.sh)
 #   make bench-c                     ns per warm get + 3 accessors + free
 #   make header                      regenerate include/ecscred.h with cbindgen
@@ -57,14 +58,15 @@ c-native-static-libs:
 
 install: c-lib build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/ecscred \
-	  $(DESTDIR)$(PREFIX)/include
+	  $(DESTDIR)$(PREFIX)/include/ecscred
 	install -m 755 $(C_RELEASE_DIR)/ecscred $(DESTDIR)$(PREFIX)/bin/ecscred
 	install -m 644 $(C_RELEASE_DIR)/libecscred.a $(DESTDIR)$(PREFIX)/lib/libecscred.a
 	install -m 755 $(C_RELEASE_DIR)/libecscred.so \
 	  $(DESTDIR)$(PREFIX)/lib/libecscred.so.$(C_VERSION)
 	ln -sf libecscred.so.$(C_VERSION) $(DESTDIR)$(PREFIX)/lib/libecscred.so.$(C_SOVERSION)
 	ln -sf libecscred.so.$(C_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libecscred.so
-	install -m 644 include/ecscred.h $(DESTDIR)$(PREFIX)/include/ecscred.h
+	install -m 644 include/ecscred.h include/ecscred.hpp $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/ecscred/*.hpp $(DESTDIR)$(PREFIX)/include/ecscred/
 	for pc in ecscred ecscred-static; do \
 	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(C_VERSION)|g' \
 	      -e 's|@NATIVE_STATIC_LIBS@|$(C_NATIVE_STATIC_LIBS)|g' \

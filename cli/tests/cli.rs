@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
 
-use ecscred_mock::{Fault, FaultKind, MockConfig, MockServer, Target};
+use ecscred_mock::{Blackhole, Fault, FaultKind, MockConfig, MockServer, Target};
 
 fn ecscred(mock_url: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ecscred"))
@@ -111,6 +111,16 @@ fn errors_are_one_line_with_an_exit_code_per_kind() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(11), "disabled");
+}
+
+#[test]
+fn off_ecs_where_packets_vanish_is_unreachable_with_its_hint() {
+    let hole = Blackhole::start().unwrap();
+    let out = ecscred(&hole.url(), &["get"]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(13), "unreachable: {err}");
+    assert!(err.contains("is this an ECS instance"), "{err}");
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

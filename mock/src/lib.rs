@@ -60,6 +60,7 @@
 //! ```
 
 mod admin;
+mod blackhole;
 mod body;
 mod clock;
 mod config;
@@ -72,6 +73,7 @@ mod random;
 mod server;
 mod tokens;
 
+pub use blackhole::Blackhole;
 pub use clock::{format_utc, parse_utc};
 pub use config::{MockConfig, Mode, MAX_LIFETIME};
 pub use counters::Counters;
