@@ -52,14 +52,14 @@ pub fn parse_bool(name: &str, value: &str) -> Result<bool> {
     }
     // A boolean is no secret; a long or unprintable value is not worth echoing.
     let shown = if trimmed.len() <= 32 && trimmed.bytes().all(|b| b.is_ascii_graphic()) {
-        format!(" {trimmed:?}")
+        format!(" to {trimmed:?}")
     } else {
         String::new()
     };
     Err(Error::new(
         ErrorKind::InvalidConfig,
         format!(
-            "{name} is set to{shown} which is not a boolean: use true, 1, yes or on (or \
+            "{name} is set{shown}, which is not a boolean: use true, 1, yes or on (or \
              false, 0, no, off; any case), or unset it"
         ),
     ))
