@@ -178,7 +178,11 @@ fn ecscred_with(mock_url: &str, args: &[&str], vars: &[(&str, &str)]) -> std::pr
 fn env_failure_prints_nothing_on_stdout_so_a_script_can_stop() {
     let out = ecscred(&closed_url(), &["get", "--format", "env"]);
     assert_eq!(out.status.code(), Some(13));
-    assert!(out.stdout.is_empty(), "{:?}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // The documented pattern stops the script before eval.
     let script = format!(
         "creds=$('{}' get --format env) || exit 7; eval \"$creds\"; echo reached",
@@ -195,10 +199,14 @@ fn env_failure_prints_nothing_on_stdout_so_a_script_can_stop() {
 
 #[test]
 fn boolean_variables_take_every_usual_spelling_and_refuse_the_rest() {
-    let mock = MockServer::start(MockConfig::default().with_mode(ecscred_mock::Mode::V1Only))
-        .unwrap();
+    let mock =
+        MockServer::start(MockConfig::default().with_mode(ecscred_mock::Mode::V1Only)).unwrap();
     for yes in ["1", "yes", "ON", " true "] {
-        let out = ecscred_with(&mock.url(), &["get"], &[("ALIBABA_CLOUD_IMDSV1_DISABLED", yes)]);
+        let out = ecscred_with(
+            &mock.url(),
+            &["get"],
+            &[("ALIBABA_CLOUD_IMDSV1_DISABLED", yes)],
+        );
         assert_eq!(out.status.code(), Some(17), "IMDSV1_DISABLED={yes:?}");
         let out = ecscred_with(
             &mock.url(),
@@ -282,13 +290,21 @@ fn status_reports_health_without_secrets() {
     assert!(text.contains("healthy: no\n") && text.contains("last error: unreachable (3)"));
 
     let help = stdout(&ecscred(&mock.url(), &["status", "--help"]));
-    assert!(help.contains("liveness") && help.contains("fresh process"), "{help}");
+    assert!(
+        help.contains("liveness") && help.contains("fresh process"),
+        "{help}"
+    );
 }
 
 #[test]
 fn mock_metadata_help_documents_the_admin_endpoint() {
     let help = stdout(&ecscred("http://127.0.0.1:9", &["mock-metadata", "--help"]));
-    for needle in ["/_mock/counters", "/_mock/faults", "/_mock/clock", "huge_body"] {
+    for needle in [
+        "/_mock/counters",
+        "/_mock/faults",
+        "/_mock/clock",
+        "huge_body",
+    ] {
         assert!(help.contains(needle), "{needle}: {help}");
     }
 }
@@ -304,7 +320,10 @@ fn mock_metadata_flags_out_of_range_are_usage_errors() {
         &["--rotate-before", "18446744073709551615"],
         &["--port", "65536"],
         &["--fault", r#"{"kind":"delay","ms":18446744073709551615}"#],
-        &["--fault", r#"{"kind":"huge_body","bytes":18446744073709551615}"#],
+        &[
+            "--fault",
+            r#"{"kind":"huge_body","bytes":18446744073709551615}"#,
+        ],
         &["--fault", r#"{"kind":"drop","count":0}"#],
     ] {
         let out = ecscred("http://127.0.0.1:9", &[&["mock-metadata"], args].concat());
