@@ -34,6 +34,7 @@ mod log;
 mod oidc;
 mod options;
 mod provider;
+mod refresh;
 mod status;
 mod thread_cache;
 mod warm;
@@ -44,6 +45,7 @@ pub use log::*;
 pub use oidc::*;
 pub use options::*;
 pub use provider::*;
+pub use refresh::*;
 pub use status::*;
 pub use warm::*;
 

@@ -9,6 +9,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use ecscred::{Credential, Provider, SourceKind};
 use ecscred_mock::{Fault, MockConfig, MockServer, MockSts, Mode, StsConfig};
 
+mod status;
+use status::StatusFormat;
+
 /// Every block the command frees is zeroed first, so that no copy of a secret (in the
 /// HTTP and JSON libraries' buffers too) outlives its use; see `ecscred::WipingAllocator`.
 #[global_allocator]
@@ -72,7 +75,65 @@ enum Command {
         #[arg(long = "fault")]
         faults: Vec<String>,
     },
+    /// Check health without printing any secret: fetch now and report.
+    ///
+    /// Prints the source, endpoint, role, the credential's expiry, and on failure the last
+    /// error (kind, code, message), the consecutive failures and when the engine would try
+    /// again. Never the AccessKeySecret or the SecurityToken.
+    ///
+    /// This command is a fresh process with no cache: "status" means one fetch from the
+    /// metadata service now, not the state of another program's provider (a long-running
+    /// program reports its own through refresh_status() in its binding).
+    ///
+    /// Exit status, for liveness and readiness probes: 0 when a valid credential could be
+    /// had, 2 for usage errors, 10 + the error kind's code otherwise (the same codes as
+    /// `ecscred get`: 11 disabled, 12 invalid config, 13 unreachable, 14 timeout, 15 HTTP
+    /// status, 16 role not found, 17 hardened mode, 18 invalid response, 19 internal).
+    #[command(verbatim_doc_comment)]
+    Status {
+        /// RAM role name (default: ALIBABA_CLOUD_ECS_METADATA, else discovered).
+        #[arg(long)]
+        role: Option<String>,
+        /// Metadata service base URL (default: ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT,
+        /// else http://100.100.100.200).
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StatusFormat::Json)]
+        format: StatusFormat,
+    },
     /// Serve a mock ECS metadata service on 127.0.0.1 until killed. Prints its URL first.
+    ///
+    /// It serves what an ECS instance with a RAM role sees at http://100.100.100.200:
+    /// PUT /latest/api/token (X-aliyun-ecs-metadata-token-ttl-seconds: 1..21600),
+    /// GET /latest/meta-data/ram/security-credentials/ (the role name) and
+    /// GET /latest/meta-data/ram/security-credentials/<role> (the credential JSON).
+    /// Credentials rotate like ECS: the next one is issued --rotate-before seconds
+    /// before the current one expires.
+    ///
+    /// Admin endpoint, under the prefix /_mock/ of the same URL (JSON in and out; these
+    /// requests are not counted):
+    ///
+    ///   GET    /_mock/counters            request counters (token_puts, role_gets,
+    ///                                     credential_gets, requests, ...)
+    ///   POST   /_mock/counters/reset      zero them (and the request lines)
+    ///   GET    /_mock/requests            the latest metadata request lines
+    ///   POST   /_mock/faults              arm a fault (the --fault JSON below)
+    ///   DELETE /_mock/faults              clear every fault
+    ///   POST   /_mock/mode                {"mode":"normal"|"hardened"|"v1-only"}
+    ///   POST   /_mock/clock               {"advance_secs":N}: move the mock's clock
+    ///   POST   /_mock/tokens/expire       expire every metadata token
+    ///   GET    /_mock/credentials         every credential handed out (full values)
+    ///   GET    /_mock/credential/current  the credential a GET would return now
+    ///   GET    /_mock/tokens              every metadata token issued
+    ///
+    /// A fault is {"kind":K, ..., "target":"any"|"token"|"role"|"credential",
+    /// "count":N} (target default any, no count: until cleared), K one of:
+    /// status (status: 200..599), delay (ms: up to 86400000), drop, malformed_json,
+    /// code (code), expired, expiration (expiration: sent verbatim),
+    /// redirect (location), huge_body (bytes: up to 1073741824).
+    /// Errors answer {"error":"..."} with 400, 404 or 405.
+    #[command(verbatim_doc_comment)]
     MockMetadata {
         /// Port to listen on (0: any free port).
         #[arg(long, default_value_t = 0)]
@@ -101,7 +162,9 @@ enum Command {
 enum Format {
     /// The metadata service's own JSON shape.
     Json,
-    /// `export ALIBABA_CLOUD_…=…` lines for a shell.
+    /// `export ALIBABA_CLOUD_…=…` lines for a shell, with the expiry
+    /// (ALIBABA_CLOUD_CREDENTIALS_EXPIRATION, RFC 3339 UTC). On failure nothing is printed
+    /// on stdout, so `creds=$(ecscred get --format env) || exit; eval "$creds"` stops.
     Env,
     /// The JSON that the aliyun CLI's External profile mode reads.
     AliyunCli,
@@ -208,14 +271,11 @@ fn main() -> ExitCode {
             source,
             oidc,
         } => get(role, endpoint, format, source, oidc),
-        Command::MockSts {
-            port,
-            token,
-            token_file,
-            lifetime,
-            ca_file,
-            faults,
-        } => mock_sts(port, token, token_file, lifetime, &ca_file, &faults),
+        Command::Status {
+            role,
+            endpoint,
+            format,
+        } => status::status(builder(role, endpoint).build(), format),
         Command::MockMetadata {
             port,
             role,
@@ -224,7 +284,27 @@ fn main() -> ExitCode {
             mode,
             faults,
         } => mock_metadata(port, role, lifetime, rotate_before, mode, &faults),
+        Command::MockSts {
+            port,
+            token,
+            token_file,
+            lifetime,
+            ca_file,
+            faults,
+        } => mock_sts(port, token, token_file, lifetime, &ca_file, &faults),
     }
+}
+
+/// The provider builder for the `--role` and `--endpoint` flags.
+fn builder(role: Option<String>, endpoint: Option<String>) -> ecscred::ProviderBuilder {
+    let mut builder = Provider::builder();
+    if let Some(role) = role {
+        builder = builder.role_name(role);
+    }
+    if let Some(endpoint) = endpoint {
+        builder = builder.endpoint(endpoint);
+    }
+    builder
 }
 
 fn get(
@@ -234,8 +314,7 @@ fn get(
     source: SourceArg,
     oidc: OidcArgs,
 ) -> ExitCode {
-    let mut builder = Provider::builder();
-    match source {
+    let builder = match source {
         SourceArg::Ecs if oidc.any() => {
             eprintln!("ecscred: the STS/OIDC options need --source oidc");
             return ExitCode::from(2);
@@ -244,21 +323,15 @@ fn get(
             eprintln!("ecscred: --role and --endpoint are for --source ecs (the metadata service)");
             return ExitCode::from(2);
         }
-        SourceArg::Ecs => {}
-        SourceArg::Oidc => match oidc.apply(builder) {
-            Ok(b) => builder = b,
+        SourceArg::Ecs => builder(role, endpoint),
+        SourceArg::Oidc => match oidc.apply(Provider::builder()) {
+            Ok(b) => b,
             Err(why) => {
                 eprintln!("ecscred: {why}");
                 return ExitCode::from(10 + ecscred::ErrorKind::InvalidConfig.code() as u8);
             }
         },
-    }
-    if let Some(role) = role {
-        builder = builder.role_name(role);
-    }
-    if let Some(endpoint) = endpoint {
-        builder = builder.endpoint(endpoint);
-    }
+    };
     match builder.build().and_then(|p| p.credential()) {
         Ok(credential) => {
             println!("{}", render(&credential, format));
@@ -288,10 +361,12 @@ fn render(c: &Credential, format: Format) -> String {
         Format::Env => format!(
             "export ALIBABA_CLOUD_ACCESS_KEY_ID='{}'\n\
              export ALIBABA_CLOUD_ACCESS_KEY_SECRET='{}'\n\
-             export ALIBABA_CLOUD_SECURITY_TOKEN='{}'",
+             export ALIBABA_CLOUD_SECURITY_TOKEN='{}'\n\
+             export ALIBABA_CLOUD_CREDENTIALS_EXPIRATION='{}'",
             shell_safe(c.access_key_id()),
             shell_safe(c.access_key_secret()),
             shell_safe(c.security_token()),
+            ecscred::wire::format_timestamp(c.expiration()),
         ),
         // aliyun-cli unmarshals this into its profile (config/profile.go, External mode).
         Format::AliyunCli => serde_json::json!({
@@ -343,7 +418,9 @@ fn mock_metadata(
         Ok(server) => server,
         Err(err) => {
             eprintln!("ecscred mock-metadata: {err}");
-            return ExitCode::from(1);
+            // A flag out of range is a usage error, like a malformed one.
+            let usage = err.kind() == std::io::ErrorKind::InvalidInput;
+            return ExitCode::from(if usage { 2 } else { 1 });
         }
     };
     let mut out = std::io::stdout();

@@ -27,7 +27,8 @@
 //! # Admin endpoint
 //!
 //! Tests in other languages drive a running mock over HTTP under `/_mock/` (JSON in and
-//! out; these requests are not counted):
+//! out; these requests are not counted). `ecscred mock-metadata --help` shows the same
+//! table to users of the command; keep the two in step:
 //!
 //! | request | body in | answer |
 //! | --- | --- | --- |

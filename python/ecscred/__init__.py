@@ -21,6 +21,11 @@ Environment (read when a provider is built; options win): ``ALIBABA_CLOUD_ECS_ME
 (role), ``ALIBABA_CLOUD_ECS_METADATA_DISABLED``, ``ALIBABA_CLOUD_IMDSV1_DISABLED``,
 ``ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT``.
 
+The one-liners (``EcsRamRoleAuth``, ``credential_client``, ``sdk_core_credential`` without
+``provider=``) share the process-wide provider of their role and options, as
+``get_credentials()`` does: building one per request costs no fetch.
+``provider.refresh_status()`` reports how refreshing goes, for health checks.
+
 Failures raise :class:`CredentialError` subclasses; warnings of the engine go to the
 ``logging`` logger ``"ecscred"``.
 """
@@ -33,6 +38,7 @@ from ._ecscred import (
     Credentials,
     EcsRamRoleCredentialsProvider,
     OidcRoleArnCredentialsProvider,
+    RefreshStatus,
     __version__,
 )
 from ._ecscred import shared_provider as _shared_provider
@@ -61,6 +67,7 @@ __all__ = [
     "Credentials",
     "EcsRamRoleCredentialsProvider",
     "OidcRoleArnCredentialsProvider",
+    "RefreshStatus",
     "EcsRamRoleAuth",
     "get_credentials",
     "credential_client",

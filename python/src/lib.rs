@@ -14,6 +14,7 @@ mod gil;
 mod logging;
 mod oidc;
 mod provider;
+mod status;
 mod testing;
 
 use pyo3::prelude::*;
@@ -33,6 +34,7 @@ fn _ecscred(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<provider::EcsRamRoleCredentialsProvider>()?;
     m.add_class::<oidc::OidcRoleArnCredentialsProvider>()?;
     m.add_class::<testing::MockSts>()?;
+    m.add_class::<status::RefreshStatus>()?;
     m.add_class::<testing::ManualClock>()?;
     m.add_class::<testing::MockServer>()?;
     m.add_function(wrap_pyfunction!(provider::shared_provider, m)?)?;

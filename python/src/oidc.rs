@@ -50,13 +50,13 @@ impl OidcRoleArnCredentialsProvider {
         oidc_provider_arn: Option<String>,
         oidc_token_file: Option<std::path::PathBuf>,
         role_session_name: Option<String>,
-        duration: Option<f64>,
+        duration: Option<&Bound<'_, PyAny>>,
         policy: Option<String>,
         sts_endpoint: Option<String>,
         sts_extra_root_pem: Option<String>,
-        connect_timeout: Option<f64>,
-        read_timeout: Option<f64>,
-        fetch_timeout: Option<f64>,
+        connect_timeout: Option<&Bound<'_, PyAny>>,
+        read_timeout: Option<&Bound<'_, PyAny>>,
+        fetch_timeout: Option<&Bound<'_, PyAny>>,
         clock: Option<PyRef<'_, ManualClock>>,
     ) -> PyResult<(Self, EcsRamRoleCredentialsProvider)> {
         crate::logging::refresh_threshold(py);

@@ -343,10 +343,19 @@ impl Inner {
         retry_in: Option<Duration>,
     ) -> Error {
         let mut err = match cached {
-            Some(c) => cause.context(format_args!(
-                "no valid credential (the cached one expired at {}; refreshing it failed)",
-                format_timestamp(c.plan.expires_at)
-            )),
+            Some(c) => {
+                let expiration = c.credential.expiration();
+                let (verb, why) = if c.credential.is_expired_at(self.clock.now()) {
+                    ("expired", "")
+                } else {
+                    ("expires", ", too soon to hand out")
+                };
+                cause.context(format_args!(
+                    "no valid credential (the cached one {verb} at {}{why}; refreshing it \
+                     failed)",
+                    format_timestamp(expiration)
+                ))
+            }
             None => cause,
         };
         if let Some(wait) = retry_in {

@@ -324,6 +324,12 @@ fn a_credential_is_not_handed_out_in_its_last_moments() {
     assert!(p.cached_credential().is_none());
     let err = p.credential().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::HttpStatus, "{err}");
+    let expires = ecscred_mock::format_utc(old.expiration());
+    assert!(
+        err.to_string()
+            .contains(&format!("expires at {expires}, too soon to hand out")),
+        "{err}"
+    );
     assert!(p.warm_credential().is_none());
     // Health still reports the credential's own expiration.
     assert_eq!(p.refresh_status().expiration, Some(old.expiration()));
