@@ -99,21 +99,18 @@ func NewOIDCProvider(opts ...OIDCOption) (*Provider, error) {
 		defer C.free(unsafe.Pointer(cs))
 		*fields[name] = cs
 	}
-	if o.duration != 0 {
-		secs := o.duration / time.Second
-		if secs < 900 || secs > 43200 {
-			return nil, &Error{Kind: ErrInvalidConfig, Message: "duration must be between 900 and 43200 seconds"}
-		}
-		copts.duration_seconds = C.uint32_t(secs)
-	}
 	var err error
-	if copts.connect_timeout_ms, err = millis("connect timeout", o.connect); err != nil {
+	// The engine checks the ranges (duration 900 s to 43200 s, timeouts 1 ms to 1 h).
+	if copts.duration_seconds, err = units("duration", o.duration, time.Second); err != nil {
 		return nil, err
 	}
-	if copts.read_timeout_ms, err = millis("read timeout", o.read); err != nil {
+	if copts.connect_timeout_ms, err = units("connect_timeout", o.connect, time.Millisecond); err != nil {
 		return nil, err
 	}
-	if copts.fetch_timeout_ms, err = millis("fetch timeout", o.fetch); err != nil {
+	if copts.read_timeout_ms, err = units("read_timeout", o.read, time.Millisecond); err != nil {
+		return nil, err
+	}
+	if copts.fetch_timeout_ms, err = units("fetch_timeout", o.fetch, time.Millisecond); err != nil {
 		return nil, err
 	}
 	r := C.ecscred_go_provider_new_oidc(&copts)
