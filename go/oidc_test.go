@@ -104,7 +104,7 @@ func TestOIDCProviderErrors(t *testing.T) {
 	if _, err := ecscred.NewOIDCProvider(sts.options(ecscred.WithSTSEndpoint("http://sts.example.com"))...); !errors.Is(err, ecscred.ErrInvalidConfig) {
 		t.Fatalf("plain http: %v", err)
 	}
-	if _, err := ecscred.NewOIDCProvider(sts.options(ecscred.WithDuration(60*time.Second))...); !errors.Is(err, ecscred.ErrInvalidConfig) {
+	if _, err := ecscred.NewOIDCProvider(sts.options(ecscred.WithDuration(60 * time.Second))...); !errors.Is(err, ecscred.ErrInvalidConfig) {
 		t.Fatalf("duration: %v", err)
 	}
 	// A missing token file: invalid configuration naming the path.
