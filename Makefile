@@ -3,6 +3,12 @@
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
+# Compiled dependencies are cached across builds and clones (scripts/rustc-wrapper: sccache
+# from the venv when `make deps` has installed it). `make RUSTC_WRAPPER=` opts out.
+export RUSTC_WRAPPER ?= $(abspath scripts/rustc-wrapper)
+# Test targets run two at a time (the slowest first, each one's output printed whole
+# when it ends): much of a test suite waits on mocks and timers, which a build can use.
+TEST_JOBS ?= 2
 
 # Test targets of every part; each *.mk appends its own.
 TEST_TARGETS := test-rust
@@ -17,6 +23,7 @@ build:
 	$(CARGO) build --release -p ecscred-cli
 
 -include c-api/c.mk
+-include tests/cpp/cpp.mk
 -include python/python.mk
 -include go/go.mk
 include fuzz/fuzz.mk
@@ -30,7 +37,9 @@ demo: build
 
 deps: $(DEPS_TARGETS)
 
-test: deps $(TEST_TARGETS)
+test: deps
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target \
+	  $(filter test-dist,$(TEST_TARGETS)) $(filter-out test-dist,$(TEST_TARGETS))
 
 test-rust:
 	$(CARGO) test --workspace --all-targets

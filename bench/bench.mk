@@ -5,7 +5,7 @@
 #                                       about 11 for make dist from an empty target dir)
 #   make bench-report BENCH_ONLY=rollover,cold
 #                                       some sections only (rust, c, python-warm, go,
-#                                       rollover, outage, cold, footprint, openapi, dist), printed
+#                                       rollover, outage, cold, footprint, openapi, cpp, dist), printed
 #                                       to stdout
 #   make soak [SOAK_SECONDS=600]        rotation + faults + threads + forks; exits non-zero on
 #                                       any expired, torn or unexplained failure or leak
@@ -36,7 +36,7 @@ bench-c-programs: bench-prefix
 	done
 
 # Builds (and fetches) everything the report runs, so that the measurement needs no network.
-bench-prereqs: build python-package go-prefix bench-c-programs
+bench-prereqs: build python-package go-prefix bench-c-programs cpp-build
 	$(CARGO) bench -p ecscred --bench hit_path --no-run
 	cd bench/go && $(GO_ENV) $(GO) test -c -o $(BENCH_WORK)/go-bench.test .
 

@@ -36,7 +36,7 @@ from benchlib import (BENCH, ROLE, ROOT, Mock, clean_env, enter_loopback_netns, 
                       median, run_json)
 
 SECTIONS = ("rust", "c", "python-warm", "go", "rollover", "outage", "cold", "footprint",
-            "openapi", "dist")
+            "openapi", "cpp", "dist")
 DELAY = {"kind": "delay", "ms": 300, "target": "credential"}
 LIFETIME, ROTATE_BEFORE, AFTER, THREADS = 24, 2, 2, 32
 
@@ -710,6 +710,20 @@ def section_openapi(ctx: Ctx) -> str:
     ])
 
 
+# ---- C++ SDK adapters ----------------------------------------------------------------------
+
+def section_cpp(ctx: Ctx) -> str:
+    """tests/cpp/bench.py (its cpp_bench is built by make bench-prereqs: cpp-build)."""
+    binary = ctx.target / "cpp-tests" / "build" / "tests" / "cpp_bench"
+    if not binary.exists():
+        raise RuntimeError(f"{binary} is missing: make cpp-build (needs ECSCRED_THIRD_PARTY)")
+    log("cpp: tests/cpp/bench.py --section benchmarks")
+    return subprocess.run([ctx.python, str(ROOT / "tests" / "cpp" / "bench.py"), "--bin",
+                           str(binary), "--ecscred", str(ctx.ecscred), "--section", "benchmarks"],
+                          env=clean_env(), check=True, stdout=subprocess.PIPE,
+                          text=True).stdout.rstrip()
+
+
 # ---- cold start ----------------------------------------------------------------------------
 
 COLD_SURFACES = [("c", "ecscred, C (`ecscred_get_credential`)"),
@@ -996,6 +1010,7 @@ def main() -> int:
         ("python-warm", lambda: section_python_warm(ctx)),
         ("go", lambda: section_go(ctx)),
         ("openapi", lambda: section_openapi(ctx)),
+        ("cpp", lambda: section_cpp(ctx)),
         ("dist", lambda: section_dist(ctx)),
     ]
     for name, fn in steps:

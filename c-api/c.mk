@@ -1,8 +1,9 @@
 # The C ABI (c-api/, include/, tests/c/, examples/c/, examples/cpp/). Included by the
 # top-level Makefile.
 #
-#   make install PREFIX=/usr/local   libecscred.{so,a}, ecscred.h, pkg-config and CMake files,
-#                                    and the ecscred command (bin/ecscred)
+#   make install PREFIX=/usr/local   libecscred.{so,a}, ecscred.h, the C++ headers (ecscred.hpp,
+#                                    ecscred/*.hpp), pkg-config and CMake files, and the
+#                                    ecscred command (bin/ecscred)
 #   make test-c                      header check, then the C/C++ suites (tests/c/run.sh)
 #   make bench-c                     ns per warm get + 3 accessors + free
 #   make header                      regenerate include/ecscred.h with cbindgen
@@ -22,12 +23,17 @@ BENCH_TARGETS += bench-c
 C_VERSION := $(shell sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
 C_SOVERSION := 0
 # What libecscred.a needs from the system: the output of `make c-native-static-libs`
-# (rustc --print native-static-libs). The static-link tests fail if it falls short.
-C_NATIVE_STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+# (rustc --print native-static-libs) without its -lgcc_s. The unwinder that Rust's
+# standard library calls is linked by the compiler driver itself, as it fits the link:
+# libgcc_s for a dynamic executable, libgcc_eh for a fully static one (-static, where
+# there is no libgcc_s to find, so an explicit -lgcc_s broke the link). The static-link
+# tests (tests/c/run.sh, tests/go_link_modes.sh, a -static build each) fail if it falls
+# short.
+C_NATIVE_STATIC_LIBS := -lutil -lrt -lpthread -lm -ldl -lc
 
 c_empty :=
 c_space := $(c_empty) $(c_empty)
-# The same, as a CMake list: gcc_s;util;...
+# The same, as a CMake list: util;rt;...
 C_CMAKE_NATIVE_STATIC_LIBS := $(subst $(c_space),;,$(patsubst -l%,%,$(C_NATIVE_STATIC_LIBS)))
 
 C_RELEASE_DIR = $(TARGET_DIR)/release
@@ -52,14 +58,15 @@ c-native-static-libs:
 
 install: c-lib build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/ecscred \
-	  $(DESTDIR)$(PREFIX)/include
+	  $(DESTDIR)$(PREFIX)/include/ecscred
 	install -m 755 $(C_RELEASE_DIR)/ecscred $(DESTDIR)$(PREFIX)/bin/ecscred
 	install -m 644 $(C_RELEASE_DIR)/libecscred.a $(DESTDIR)$(PREFIX)/lib/libecscred.a
 	install -m 755 $(C_RELEASE_DIR)/libecscred.so \
 	  $(DESTDIR)$(PREFIX)/lib/libecscred.so.$(C_VERSION)
 	ln -sf libecscred.so.$(C_VERSION) $(DESTDIR)$(PREFIX)/lib/libecscred.so.$(C_SOVERSION)
 	ln -sf libecscred.so.$(C_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libecscred.so
-	install -m 644 include/ecscred.h $(DESTDIR)$(PREFIX)/include/ecscred.h
+	install -m 644 include/ecscred.h include/ecscred.hpp $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/ecscred/*.hpp $(DESTDIR)$(PREFIX)/include/ecscred/
 	for pc in ecscred ecscred-static; do \
 	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(C_VERSION)|g' \
 	      -e 's|@NATIVE_STATIC_LIBS@|$(C_NATIVE_STATIC_LIBS)|g' \

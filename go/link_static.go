@@ -12,7 +12,7 @@ package ecscred
 //   - -tags ecscred_nopkgconfig: no #cgo directive at all; CGO_CFLAGS/CGO_LDFLAGS point
 //     at a build tree:
 //     CGO_CFLAGS=-I$REPO/include \
-//     CGO_LDFLAGS="$REPO/target/release/libecscred.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc" \
+//     CGO_LDFLAGS="$REPO/target/release/libecscred.a -lutil -lrt -lpthread -lm -ldl -lc" \
 //     go build -tags ecscred_nopkgconfig
 //
 // The module `make dist` writes (dist/go) replaces this file with one that links the

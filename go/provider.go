@@ -8,6 +8,8 @@ import "C"
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -44,8 +46,10 @@ type options struct {
 }
 
 // WithRoleName names the RAM role (default: ALIBABA_CLOUD_ECS_METADATA, else discovered).
+// An empty role means the default, so WithRoleName(os.Getenv("ROLE")) discovers the role
+// when the variable is unset.
 func WithRoleName(role string) Option {
-	return func(o *options) { o.role, o.hasRole = role, true }
+	return func(o *options) { o.role, o.hasRole = role, role != "" }
 }
 
 // WithEndpoint sets the metadata service base URL, e.g. "http://127.0.0.1:8080"
@@ -66,17 +70,20 @@ func WithDisabled(disabled bool) Option {
 	return func(o *options) { o.disabled = &disabled }
 }
 
-// WithConnectTimeout bounds connecting (default 1 s; never retried, so off ECS fails fast).
+// WithConnectTimeout bounds connecting, 1 ms to 1 h (default 1 s; never retried, so off
+// ECS fails fast). 0 keeps the default; anything else out of range makes NewProvider fail
+// with ErrInvalidConfig.
 func WithConnectTimeout(d time.Duration) Option { return func(o *options) { o.connect = d } }
 
-// WithReadTimeout bounds the wait between reads of one answer (default 1 s).
+// WithReadTimeout bounds the wait between reads of one answer, 1 ms to 1 h (default 1 s).
 func WithReadTimeout(d time.Duration) Option { return func(o *options) { o.read = d } }
 
-// WithFetchTimeout bounds one whole fetch with its retries: the longest a call waits
-// (default 5 s).
+// WithFetchTimeout bounds one whole fetch with its retries: the longest a call waits,
+// 1 ms to 1 h (default 5 s).
 func WithFetchTimeout(d time.Duration) Option { return func(o *options) { o.fetch = d } }
 
-// WithTokenTTL sets the TTL asked for the metadata token, 1 s to 6 h (default 6 h).
+// WithTokenTTL sets the TTL asked for the metadata token, 1 s to 6 h (default 6 h), in
+// whole seconds.
 func WithTokenTTL(d time.Duration) Option { return func(o *options) { o.tokenTTL = d } }
 
 // NewProvider builds a provider. Options win over the environment, which is read now.
@@ -107,21 +114,17 @@ func NewProvider(opts ...Option) (*Provider, error) {
 	copts.disable_imds_v1 = choice(o.disableIMDSv1)
 	copts.disabled = choice(o.disabled)
 	var err error
-	if copts.connect_timeout_ms, err = millis("connect timeout", o.connect); err != nil {
+	if copts.connect_timeout_ms, err = units("connect_timeout", o.connect, time.Millisecond); err != nil {
 		return nil, err
 	}
-	if copts.read_timeout_ms, err = millis("read timeout", o.read); err != nil {
+	if copts.read_timeout_ms, err = units("read_timeout", o.read, time.Millisecond); err != nil {
 		return nil, err
 	}
-	if copts.fetch_timeout_ms, err = millis("fetch timeout", o.fetch); err != nil {
+	if copts.fetch_timeout_ms, err = units("fetch_timeout", o.fetch, time.Millisecond); err != nil {
 		return nil, err
 	}
-	if o.tokenTTL != 0 {
-		secs := o.tokenTTL / time.Second
-		if secs < 1 || secs > 21600 {
-			return nil, &Error{Kind: ErrInvalidConfig, Message: "token TTL must be between 1 second and 6 hours"}
-		}
-		copts.token_ttl_seconds = C.uint32_t(secs)
+	if copts.token_ttl_seconds, err = units("token_ttl", o.tokenTTL, time.Second); err != nil {
+		return nil, err
 	}
 
 	r := C.ecscred_go_provider_new(&copts)
@@ -250,6 +253,62 @@ func (p *Provider) Close() error {
 	return nil
 }
 
+// RefreshStatus is how a provider's refreshing goes: a snapshot for health checks and
+// diagnostics. It holds no secret.
+type RefreshStatus struct {
+	// InFlight: a fetch is under way.
+	InFlight bool
+	// ConsecutiveFailures counts the fetches in a row that failed or returned the
+	// credential already cached (0 when healthy).
+	ConsecutiveFailures int
+	// LastError is why the last fetch failed (an *Error), until one succeeds; nil
+	// otherwise.
+	LastError error
+	// NextAttempt is when the next attempt is allowed while backing off; zero otherwise.
+	NextAttempt time.Time
+	// Expiration is when the cached credential expires; zero when nothing has been
+	// fetched yet.
+	Expiration time.Time
+}
+
+// RefreshStatus reports how refreshing goes, for health checks. It never waits on the
+// network and does not fetch: a provider never used reports nothing fetched yet. For a
+// Default provider it is the status of the process-wide provider libecscred keeps for
+// that role.
+func (p *Provider) RefreshStatus() (RefreshStatus, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.handle == nil && !p.shared {
+		return RefreshStatus{}, ErrClosed
+	}
+	r := C.ecscred_go_refresh_status(p.handle, p.role)
+	runtime.KeepAlive(p)
+	if r.status != C.ECSCRED_OK {
+		return RefreshStatus{}, newError(int(r.status), takeMessage(r.message), 0)
+	}
+	defer C.ecscred_refresh_status_free(r.refresh)
+	st := RefreshStatus{
+		InFlight:            C.ecscred_refresh_status_in_flight(r.refresh) != 0,
+		ConsecutiveFailures: int(C.ecscred_refresh_status_consecutive_failures(r.refresh)),
+		NextAttempt:         unixMilli(int64(C.ecscred_refresh_status_next_attempt_ms(r.refresh))),
+		Expiration:          unixMilli(int64(C.ecscred_refresh_status_expiration_ms(r.refresh))),
+	}
+	if code := int(C.ecscred_refresh_status_last_error(r.refresh)); code != 0 {
+		st.LastError = newError(code,
+			C.GoString(C.ecscred_refresh_status_last_error_message(r.refresh)),
+			int(C.ecscred_refresh_status_last_error_http_status(r.refresh)))
+	}
+	return st, nil
+}
+
+// unixMilli is the instant ms after the epoch; the zero Time for 0.
+func unixMilli(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
+
 // takeMessage copies and frees a message from the shim.
 func takeMessage(m *C.char) string {
 	if m == nil {
@@ -278,13 +337,21 @@ func choice(b *bool) C.ecscred_choice {
 	return C.ECSCRED_NO
 }
 
-func millis(what string, d time.Duration) (C.uint32_t, error) {
-	if d == 0 {
+// units converts d to the whole units of an ecscred_options field (0: the default). The
+// bounds are libecscred's: only what the field cannot carry is refused here (a negative
+// duration, or a positive one under one unit, which would read as the default); a value
+// too large for the field is passed as its largest, which the engine refuses as out of
+// range.
+func units(name string, d, unit time.Duration) (C.uint32_t, error) {
+	switch {
+	case d == 0:
 		return 0, nil
+	case d < 0:
+		return 0, &Error{Kind: ErrInvalidConfig, Message: fmt.Sprintf("%s must be positive, got %v", name, d)}
+	case d < unit:
+		return 0, &Error{Kind: ErrInvalidConfig, Message: fmt.Sprintf("%s must be at least %v, got %v", name, unit, d)}
+	case d/unit > math.MaxUint32:
+		return math.MaxUint32, nil
 	}
-	ms := d / time.Millisecond
-	if ms < 1 || ms > 1<<31 {
-		return 0, &Error{Kind: ErrInvalidConfig, Message: what + " must be between 1 ms and 24 days"}
-	}
-	return C.uint32_t(ms), nil
+	return C.uint32_t(d / unit), nil
 }

@@ -37,6 +37,17 @@ ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *r
     return r;
 }
 
+ecscred_go_status_result ecscred_go_refresh_status(const ecscred_provider *provider,
+                                                   const char *role) {
+    ecscred_go_status_result r = {0};
+    r.status = provider != NULL ? ecscred_provider_refresh_status(provider, &r.refresh)
+                                : ecscred_get_refresh_status(role, &r.refresh);
+    if (r.status != ECSCRED_OK) {
+        r.message = last_message();
+    }
+    return r;
+}
+
 static void go_log(void *userdata, ecscred_log_level level, const char *message) {
     (void)userdata;
     ecscredGoLog(level, (char *)message);

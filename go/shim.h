@@ -35,6 +35,15 @@ ecscred_go_new_result ecscred_go_provider_new(const ecscred_options *options);
 /* provider NULL: the process-wide provider for role (NULL: from the environment). With the
  * engine's warm deadline (ecscred_provider_get_credential_until). */
 ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *role);
+typedef struct ecscred_go_status_result {
+    ecscred_status status;
+    ecscred_refresh_status *refresh; /* on success: owned by the caller */
+    char *message;                    /* on failure: malloc'd (free it), or NULL */
+} ecscred_go_status_result;
+
+/* provider NULL: the process-wide provider for role (NULL: from the environment). */
+ecscred_go_status_result ecscred_go_refresh_status(const ecscred_provider *provider,
+                                                   const char *role);
 /* Routes libecscred's log messages up to max_level to the Go function ecscredGoLog
  * (ECSCRED_LOG_OFF: stop). */
 ecscred_status ecscred_go_set_log(uint32_t max_level);

@@ -55,7 +55,7 @@ enum ecscred_status
      */
     ECSCRED_OK = 0,
     /**
-     * The metadata service is disabled (`ALIBABA_CLOUD_ECS_METADATA_DISABLED=true` or the
+     * The metadata service is disabled (`ALIBABA_CLOUD_ECS_METADATA_DISABLED` true or the
      * `disabled` option); nothing was sent.
      */
     ECSCRED_DISABLED = 1,
@@ -217,6 +217,16 @@ typedef struct ecscred_credential ecscred_credential;
 typedef struct ecscred_provider ecscred_provider;
 
 /**
+ * How a provider's refreshing is going: an immutable snapshot for health checks and
+ * diagnostics. It holds no secret.
+ *
+ * Opaque. Obtained from `ecscred_provider_refresh_status` or `ecscred_get_refresh_status`,
+ * owned by the caller, released with `ecscred_refresh_status_free`. Its accessors may be
+ * called from any thread; the string they return belongs to the snapshot.
+ */
+typedef struct ecscred_refresh_status ecscred_refresh_status;
+
+/**
  * Receives one log message of ecscred: `level`, and `message`, a NUL-terminated line
  * without newline (valid only during the call: copy it to keep it). `userdata` is the
  * pointer given to `ecscred_set_log_callback`.
@@ -259,16 +269,17 @@ typedef struct ecscred_options {
      */
     const char *role_name;
     /**
-     * Time allowed to connect, in milliseconds. 0: the default (1000).
+     * Time allowed to connect, in milliseconds (1 to 3600000). 0: the default (1000).
      */
     uint32_t connect_timeout_ms;
     /**
-     * Time allowed between reads of one response, in milliseconds. 0: the default (1000).
+     * Time allowed between reads of one response, in milliseconds (1 to 3600000). 0: the
+     * default (1000).
      */
     uint32_t read_timeout_ms;
     /**
      * Deadline of one whole fetch (token, discovery, credential, retries), in
-     * milliseconds: the longest a call can wait. 0: the default (5000).
+     * milliseconds (1 to 3600000): the longest a call can wait. 0: the default (5000).
      */
     uint32_t fetch_timeout_ms;
     /**
@@ -278,13 +289,14 @@ typedef struct ecscred_options {
     uint32_t token_ttl_seconds;
     /**
      * `ECSCRED_YES`: hardened mode (metadata token) only, never plain requests.
-     * `ECSCRED_FROM_ENV`: `ALIBABA_CLOUD_IMDSV1_DISABLED=true` means yes.
+     * `ECSCRED_FROM_ENV`: the boolean variable `ALIBABA_CLOUD_IMDSV1_DISABLED` (true, 1,
+     * yes, on / false, 0, no, off, any case; another value is `ECSCRED_INVALID_CONFIG`).
      */
     ecscred_choice disable_imds_v1;
     /**
      * `ECSCRED_YES`: never contact the metadata service; every call fails with
-     * `ECSCRED_DISABLED`. `ECSCRED_FROM_ENV`: `ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`
-     * means yes.
+     * `ECSCRED_DISABLED`. `ECSCRED_FROM_ENV`: the boolean variable
+     * `ALIBABA_CLOUD_ECS_METADATA_DISABLED`, read like `ALIBABA_CLOUD_IMDSV1_DISABLED`.
      */
     ecscred_choice disabled;
 } ecscred_options;
@@ -594,6 +606,115 @@ const char *ecscred_provider_endpoint(const struct ecscred_provider *provider);
  * `provider` is NULL or a live handle from `ecscred_provider_new`, not used afterwards.
  */
 void ecscred_provider_free(struct ecscred_provider *provider);
+
+/**
+ * How refreshing goes for `provider`. Never blocks on the network (takes a short lock).
+ *
+ * On success `*out` receives a new snapshot owned by the caller (free it with
+ * `ecscred_refresh_status_free`); on failure `*out` is left untouched. Thread-safe.
+ *
+ * Errors: `ECSCRED_NULL_ARGUMENT` (`provider` or `out` NULL).
+ *
+ * # Safety
+ *
+ * `provider` is NULL or a live handle from `ecscred_provider_new`; `out` is NULL or
+ * writable.
+ */
+ecscred_status ecscred_provider_refresh_status(const struct ecscred_provider *provider, struct ecscred_refresh_status **out);
+
+/**
+ * How refreshing goes for the process-wide provider of `role_name`, the one
+ * `ecscred_get_credential(role_name, ...)` uses (NULL: the default role). Same contract
+ * as `ecscred_provider_refresh_status`; the provider is configured from the environment
+ * if this is its first use (nothing is fetched).
+ *
+ * Errors: `ECSCRED_NULL_ARGUMENT` (`out` NULL), `ECSCRED_INVALID_UTF8`,
+ * `ECSCRED_INVALID_CONFIG` (bad role name or environment variable).
+ *
+ * # Safety
+ *
+ * `role_name` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+ecscred_status ecscred_get_refresh_status(const char *role_name, struct ecscred_refresh_status **out);
+
+/**
+ * 1 while a fetch is under way, else 0 (also for NULL). Thread-safe.
+ *
+ * # Safety
+ *
+ * `status` is NULL or a live snapshot.
+ */
+int ecscred_refresh_status_in_flight(const struct ecscred_refresh_status *status);
+
+/**
+ * Fetches in a row that failed or returned the credential already cached (0 when
+ * healthy, and for NULL). Thread-safe.
+ *
+ * # Safety
+ *
+ * `status` is NULL or a live snapshot.
+ */
+uint32_t ecscred_refresh_status_consecutive_failures(const struct ecscred_refresh_status *status);
+
+/**
+ * Why the last fetch failed (1 to 9, the statuses `ecscred_get_credential` returns),
+ * until one succeeds; `ECSCRED_OK` when it did not fail (and for NULL). Thread-safe.
+ *
+ * # Safety
+ *
+ * `status` is NULL or a live snapshot.
+ */
+ecscred_status ecscred_refresh_status_last_error(const struct ecscred_refresh_status *status);
+
+/**
+ * The message of the last failure (endpoint, HTTP status or timeout; never a secret), or
+ * `""` when there is none (and for NULL). Belongs to `status`: valid until
+ * `ecscred_refresh_status_free`. Thread-safe.
+ *
+ * # Safety
+ *
+ * `status` is NULL or a live snapshot.
+ */
+const char *ecscred_refresh_status_last_error_message(const struct ecscred_refresh_status *status);
+
+/**
+ * The metadata service's HTTP status behind the last failure, or 0 (also for NULL).
+ * Thread-safe.
+ *
+ * # Safety
+ *
+ * `status` is NULL or a live snapshot.
+ */
+uint16_t ecscred_refresh_status_last_error_http_status(const struct ecscred_refresh_status *status);
+
+/**
+ * When the next attempt is allowed while backing off after a failure, in milliseconds
+ * since 1970-01-01T00:00:00Z; 0 when not backing off (and for NULL). Thread-safe.
+ *
+ * # Safety
+ *
+ * `status` is NULL or a live snapshot.
+ */
+int64_t ecscred_refresh_status_next_attempt_ms(const struct ecscred_refresh_status *status);
+
+/**
+ * When the cached credential expires, in milliseconds since 1970-01-01T00:00:00Z; 0 when
+ * nothing has been fetched yet (and for NULL). Thread-safe.
+ *
+ * # Safety
+ *
+ * `status` is NULL or a live snapshot.
+ */
+int64_t ecscred_refresh_status_expiration_ms(const struct ecscred_refresh_status *status);
+
+/**
+ * Releases a snapshot. NULL is accepted and ignored. It must not be used afterwards.
+ *
+ * # Safety
+ *
+ * `status` is NULL or a live snapshot, not used afterwards.
+ */
+void ecscred_refresh_status_free(struct ecscred_refresh_status *status);
 
 /**
  * A short, stable, lowercase name for a status, e.g. `"http status"` for

@@ -3,7 +3,7 @@
 #
 #   make dist         dist/: per architecture (DIST_ARCHES, default x86_64 aarch64) an abi3
 #                     manylinux2014 wheel, a libecscred-<v>-linux-<arch>.tar.gz (C library,
-#                     header, pkg-config and CMake files, bin/ecscred), the static archive
+#                     C and C++ headers, pkg-config and CMake files, bin/ecscred), the static archive
 #                     inside the Go module dist/go; and the Python sdist
 #   make test-dist    make dist, then installs and runs each artifact as a user would
 #                     (tests/dist/run.sh): without Rust, outside the repository

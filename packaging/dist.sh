@@ -56,6 +56,9 @@ for arch in $arches; do
   # package does so already).
   sed -i 's|^prefix=.*|prefix=${pcfiledir}/../..|' "$stage/$top"/lib/pkgconfig/*.pc
   strip_debug "$arch" "$release/libecscred.a" "$stage/$top/lib/libecscred.a"
+  cp LICENSE "$stage/$top/LICENSE"
+  sed -e "s|@VERSION@|$version|g" -e "s|@ARCH@|$arch|g" packaging/tarball-README.md \
+    >"$stage/$top/README.md"
   tar -C "$stage" --owner=0 --group=0 --numeric-owner --sort=name -czf "$dist/$top.tar.gz" "$top"
 
   mkdir -p "$stage/go-lib/linux_$goarch"

@@ -34,6 +34,7 @@ mod log;
 mod log_install;
 mod options;
 mod provider;
+mod refresh;
 mod status;
 mod thread_cache;
 mod warm;
@@ -43,6 +44,7 @@ pub use last_error::*;
 pub use log::*;
 pub use options::*;
 pub use provider::*;
+pub use refresh::*;
 pub use status::*;
 pub use warm::*;
 

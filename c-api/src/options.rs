@@ -51,22 +51,24 @@ pub struct ecscred_options {
     /// The RAM role. NULL: `ALIBABA_CLOUD_ECS_METADATA`, else discovered from the
     /// metadata service.
     pub role_name: *const c_char,
-    /// Time allowed to connect, in milliseconds. 0: the default (1000).
+    /// Time allowed to connect, in milliseconds (1 to 3600000). 0: the default (1000).
     pub connect_timeout_ms: u32,
-    /// Time allowed between reads of one response, in milliseconds. 0: the default (1000).
+    /// Time allowed between reads of one response, in milliseconds (1 to 3600000). 0: the
+    /// default (1000).
     pub read_timeout_ms: u32,
     /// Deadline of one whole fetch (token, discovery, credential, retries), in
-    /// milliseconds: the longest a call can wait. 0: the default (5000).
+    /// milliseconds (1 to 3600000): the longest a call can wait. 0: the default (5000).
     pub fetch_timeout_ms: u32,
     /// TTL asked for the hardened-mode metadata token, in seconds (1 to 21600). 0: the
     /// default (21600).
     pub token_ttl_seconds: u32,
     /// `ECSCRED_YES`: hardened mode (metadata token) only, never plain requests.
-    /// `ECSCRED_FROM_ENV`: `ALIBABA_CLOUD_IMDSV1_DISABLED=true` means yes.
+    /// `ECSCRED_FROM_ENV`: the boolean variable `ALIBABA_CLOUD_IMDSV1_DISABLED` (true, 1,
+    /// yes, on / false, 0, no, off, any case; another value is `ECSCRED_INVALID_CONFIG`).
     pub disable_imds_v1: ecscred_choice_arg,
     /// `ECSCRED_YES`: never contact the metadata service; every call fails with
-    /// `ECSCRED_DISABLED`. `ECSCRED_FROM_ENV`: `ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`
-    /// means yes.
+    /// `ECSCRED_DISABLED`. `ECSCRED_FROM_ENV`: the boolean variable
+    /// `ALIBABA_CLOUD_ECS_METADATA_DISABLED`, read like `ALIBABA_CLOUD_IMDSV1_DISABLED`.
     pub disabled: ecscred_choice_arg,
 }
 

@@ -17,7 +17,7 @@ use ecscred_core::ErrorKind;
 pub enum ecscred_status {
     /// Success.
     ECSCRED_OK = 0,
-    /// The metadata service is disabled (`ALIBABA_CLOUD_ECS_METADATA_DISABLED=true` or the
+    /// The metadata service is disabled (`ALIBABA_CLOUD_ECS_METADATA_DISABLED` true or the
     /// `disabled` option); nothing was sent.
     ECSCRED_DISABLED = 1,
     /// The configuration is unusable: endpoint URL, role name, an option out of range.

@@ -8,6 +8,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use ecscred::{Credential, Provider};
 use ecscred_mock::{Fault, MockConfig, MockServer, Mode};
 
+mod status;
+use status::StatusFormat;
+
 /// Every block the command frees is zeroed first, so that no copy of a secret (in the
 /// HTTP and JSON libraries' buffers too) outlives its use; see `ecscred::WipingAllocator`.
 #[global_allocator]
@@ -39,7 +42,65 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+    /// Check health without printing any secret: fetch now and report.
+    ///
+    /// Prints the source, endpoint, role, the credential's expiry, and on failure the last
+    /// error (kind, code, message), the consecutive failures and when the engine would try
+    /// again. Never the AccessKeySecret or the SecurityToken.
+    ///
+    /// This command is a fresh process with no cache: "status" means one fetch from the
+    /// metadata service now, not the state of another program's provider (a long-running
+    /// program reports its own through refresh_status() in its binding).
+    ///
+    /// Exit status, for liveness and readiness probes: 0 when a valid credential could be
+    /// had, 2 for usage errors, 10 + the error kind's code otherwise (the same codes as
+    /// `ecscred get`: 11 disabled, 12 invalid config, 13 unreachable, 14 timeout, 15 HTTP
+    /// status, 16 role not found, 17 hardened mode, 18 invalid response, 19 internal).
+    #[command(verbatim_doc_comment)]
+    Status {
+        /// RAM role name (default: ALIBABA_CLOUD_ECS_METADATA, else discovered).
+        #[arg(long)]
+        role: Option<String>,
+        /// Metadata service base URL (default: ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT,
+        /// else http://100.100.100.200).
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StatusFormat::Json)]
+        format: StatusFormat,
+    },
     /// Serve a mock ECS metadata service on 127.0.0.1 until killed. Prints its URL first.
+    ///
+    /// It serves what an ECS instance with a RAM role sees at http://100.100.100.200:
+    /// PUT /latest/api/token (X-aliyun-ecs-metadata-token-ttl-seconds: 1..21600),
+    /// GET /latest/meta-data/ram/security-credentials/ (the role name) and
+    /// GET /latest/meta-data/ram/security-credentials/<role> (the credential JSON).
+    /// Credentials rotate like ECS: the next one is issued --rotate-before seconds
+    /// before the current one expires.
+    ///
+    /// Admin endpoint, under the prefix /_mock/ of the same URL (JSON in and out; these
+    /// requests are not counted):
+    ///
+    ///   GET    /_mock/counters            request counters (token_puts, role_gets,
+    ///                                     credential_gets, requests, ...)
+    ///   POST   /_mock/counters/reset      zero them (and the request lines)
+    ///   GET    /_mock/requests            the latest metadata request lines
+    ///   POST   /_mock/faults              arm a fault (the --fault JSON below)
+    ///   DELETE /_mock/faults              clear every fault
+    ///   POST   /_mock/mode                {"mode":"normal"|"hardened"|"v1-only"}
+    ///   POST   /_mock/clock               {"advance_secs":N}: move the mock's clock
+    ///   POST   /_mock/tokens/expire       expire every metadata token
+    ///   GET    /_mock/credentials         every credential handed out (full values)
+    ///   GET    /_mock/credential/current  the credential a GET would return now
+    ///   GET    /_mock/tokens              every metadata token issued
+    ///
+    /// A fault is {"kind":K, ..., "target":"any"|"token"|"role"|"credential",
+    /// "count":N} (target default any, no count: until cleared), K one of:
+    /// status (status: 200..599), delay (ms: up to 86400000), drop, malformed_json,
+    /// code (code), expired, expiration (expiration: sent verbatim),
+    /// redirect (location), huge_body (bytes: up to 1073741824).
+    /// Errors answer {"error":"..."} with 400, 404 or 405.
+    #[command(verbatim_doc_comment)]
     MockMetadata {
         /// Port to listen on (0: any free port).
         #[arg(long, default_value_t = 0)]
@@ -68,7 +129,9 @@ enum Command {
 enum Format {
     /// The metadata service's own JSON shape.
     Json,
-    /// `export ALIBABA_CLOUD_…=…` lines for a shell.
+    /// `export ALIBABA_CLOUD_…=…` lines for a shell, with the expiry
+    /// (ALIBABA_CLOUD_CREDENTIALS_EXPIRATION, RFC 3339 UTC). On failure nothing is printed
+    /// on stdout, so `creds=$(ecscred get --format env) || exit; eval "$creds"` stops.
     Env,
     /// The JSON that the aliyun CLI's External profile mode reads.
     AliyunCli,
@@ -91,6 +154,11 @@ fn main() -> ExitCode {
             endpoint,
             format,
         } => get(role, endpoint, format),
+        Command::Status {
+            role,
+            endpoint,
+            format,
+        } => status::status(builder(role, endpoint).build(), format),
         Command::MockMetadata {
             port,
             role,
@@ -102,7 +170,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn get(role: Option<String>, endpoint: Option<String>, format: Format) -> ExitCode {
+/// The provider builder for the `--role` and `--endpoint` flags.
+fn builder(role: Option<String>, endpoint: Option<String>) -> ecscred::ProviderBuilder {
     let mut builder = Provider::builder();
     if let Some(role) = role {
         builder = builder.role_name(role);
@@ -110,7 +179,11 @@ fn get(role: Option<String>, endpoint: Option<String>, format: Format) -> ExitCo
     if let Some(endpoint) = endpoint {
         builder = builder.endpoint(endpoint);
     }
-    match builder.build().and_then(|p| p.credential()) {
+    builder
+}
+
+fn get(role: Option<String>, endpoint: Option<String>, format: Format) -> ExitCode {
+    match builder(role, endpoint).build().and_then(|p| p.credential()) {
         Ok(credential) => {
             println!("{}", render(&credential, format));
             ExitCode::SUCCESS
@@ -139,10 +212,12 @@ fn render(c: &Credential, format: Format) -> String {
         Format::Env => format!(
             "export ALIBABA_CLOUD_ACCESS_KEY_ID='{}'\n\
              export ALIBABA_CLOUD_ACCESS_KEY_SECRET='{}'\n\
-             export ALIBABA_CLOUD_SECURITY_TOKEN='{}'",
+             export ALIBABA_CLOUD_SECURITY_TOKEN='{}'\n\
+             export ALIBABA_CLOUD_CREDENTIALS_EXPIRATION='{}'",
             shell_safe(c.access_key_id()),
             shell_safe(c.access_key_secret()),
             shell_safe(c.security_token()),
+            ecscred::wire::format_timestamp(c.expiration()),
         ),
         // aliyun-cli unmarshals this into its profile (config/profile.go, External mode).
         Format::AliyunCli => serde_json::json!({
@@ -194,7 +269,9 @@ fn mock_metadata(
         Ok(server) => server,
         Err(err) => {
             eprintln!("ecscred mock-metadata: {err}");
-            return ExitCode::from(1);
+            // A flag out of range is a usage error, like a malformed one.
+            let usage = err.kind() == std::io::ErrorKind::InvalidInput;
+            return ExitCode::from(if usage { 2 } else { 1 });
         }
     };
     let mut out = std::io::stdout();

@@ -7,7 +7,7 @@
  * the expiration, and only the lengths of the AccessKeySecret and the SecurityToken:
  * secrets should not end up in a terminal or a log.
  *
- * Build (after `make install PREFIX=...`; see c-api/README-section.md):
+ * Build (after `make install PREFIX=...`; see "C and C++" in the README):
  *   cc -o get_credential get_credential.c $(pkg-config --cflags --libs ecscred)
  * Run on an ECS instance (role discovered, or named as the first argument), or against the
  * mock metadata service:

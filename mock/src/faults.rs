@@ -103,9 +103,9 @@ impl Fault {
     /// Parses the admin endpoint's JSON shape:
     /// `{"kind": K, ...fields of K, "target": "any"|"token"|"role"|"credential", "count": N}`
     /// where `target` defaults to `any`, an absent `count` means until cleared, and K is one of
-    /// `status` (`status`: 200..=599), `delay` (`ms`), `drop`, `malformed_json`,
-    /// `code` (`code`), `expired`, `expiration` (`expiration`), `redirect` (`location`),
-    /// `huge_body` (`bytes`).
+    /// `status` (`status`: 200..=599), `delay` (`ms`: at most 86400000, a day), `drop`,
+    /// `malformed_json`, `code` (`code`), `expired`, `expiration` (`expiration`), `redirect`
+    /// (`location`), `huge_body` (`bytes`: at most 1 GiB).
     ///
     /// # Errors
     ///
@@ -115,6 +115,11 @@ impl Fault {
         serde_json::from_str(json).map_err(|e| e.to_string())
     }
 }
+
+/// The longest `delay` fault: a day (longer is a mistake, not a test).
+const MAX_DELAY_MS: u64 = 86_400_000;
+/// The largest `huge_body` fault: 1 GiB (clients refuse far less).
+const MAX_HUGE_BODY: usize = 1 << 30;
 
 /// The JSON shape of a fault's kind and its fields (`target`/`count` removed first).
 /// Kinds without fields are empty struct variants so that stray fields are refused.
@@ -156,14 +161,26 @@ impl TryFrom<serde_json::Map<String, serde_json::Value>> for Fault {
             KindSpec::Status { status } => {
                 return Err(format!("status must be 200..=599, got {status}"))
             }
-            KindSpec::Delay { ms } => FaultKind::Delay(Duration::from_millis(ms)),
+            KindSpec::Delay { ms } if ms <= MAX_DELAY_MS => {
+                FaultKind::Delay(Duration::from_millis(ms))
+            }
+            KindSpec::Delay { ms } => {
+                return Err(format!(
+                    "ms must be at most {MAX_DELAY_MS} (a day), got {ms}"
+                ))
+            }
             KindSpec::Drop {} => FaultKind::Drop,
             KindSpec::MalformedJson {} => FaultKind::MalformedJson,
             KindSpec::Code { code } => FaultKind::Code(code),
             KindSpec::Expired {} => FaultKind::Expired,
             KindSpec::Expiration { expiration } => FaultKind::Expiration(expiration),
             KindSpec::Redirect { location } => FaultKind::Redirect(location),
-            KindSpec::HugeBody { bytes } => FaultKind::HugeBody(bytes),
+            KindSpec::HugeBody { bytes } if bytes <= MAX_HUGE_BODY => FaultKind::HugeBody(bytes),
+            KindSpec::HugeBody { bytes } => {
+                return Err(format!(
+                    "bytes must be at most {MAX_HUGE_BODY} (1 GiB), got {bytes}"
+                ))
+            }
         };
         Ok(Self {
             kind,
@@ -292,6 +309,12 @@ mod tests {
             r#"{"kind":"drop","target":"everything"}"#,
             r#"{"kind":"drop","count":0}"#,
             r#"{"kind":"drop","count":-3}"#,
+            r#"{"kind":"drop","count":4294967296}"#,
+            r#"{"kind":"delay","ms":86400001}"#,
+            r#"{"kind":"delay","ms":18446744073709551615}"#,
+            r#"{"kind":"delay","ms":1e300}"#,
+            r#"{"kind":"huge_body","bytes":1073741825}"#,
+            r#"{"kind":"huge_body","bytes":18446744073709551615}"#,
         ] {
             let err = Fault::from_json(json).unwrap_err();
             assert!(!err.is_empty(), "{json}");

@@ -26,7 +26,8 @@
 //! # Admin endpoint
 //!
 //! Tests in other languages drive a running mock over HTTP under `/_mock/` (JSON in and
-//! out; these requests are not counted):
+//! out; these requests are not counted). `ecscred mock-metadata --help` shows the same
+//! table to users of the command; keep the two in step:
 //!
 //! | request | body in | answer |
 //! | --- | --- | --- |
@@ -59,6 +60,7 @@
 //! ```
 
 mod admin;
+mod blackhole;
 mod body;
 mod clock;
 mod config;
@@ -71,6 +73,7 @@ mod random;
 mod server;
 mod tokens;
 
+pub use blackhole::Blackhole;
 pub use clock::{format_utc, parse_utc};
 pub use config::{MockConfig, Mode, MAX_LIFETIME};
 pub use counters::Counters;

@@ -21,6 +21,11 @@ Environment (read when a provider is built; options win): ``ALIBABA_CLOUD_ECS_ME
 (role), ``ALIBABA_CLOUD_ECS_METADATA_DISABLED``, ``ALIBABA_CLOUD_IMDSV1_DISABLED``,
 ``ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT``.
 
+The one-liners (``EcsRamRoleAuth``, ``credential_client``, ``sdk_core_credential`` without
+``provider=``) share the process-wide provider of their role and options, as
+``get_credentials()`` does: building one per request costs no fetch.
+``provider.refresh_status()`` reports how refreshing goes, for health checks.
+
 Failures raise :class:`CredentialError` subclasses; warnings of the engine go to the
 ``logging`` logger ``"ecscred"``.
 """
@@ -29,7 +34,7 @@ import atexit
 import logging
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
-from ._ecscred import Credentials, EcsRamRoleCredentialsProvider, __version__
+from ._ecscred import Credentials, EcsRamRoleCredentialsProvider, RefreshStatus, __version__
 from ._ecscred import shared_provider as _shared_provider
 from ._ecscred import at_exit as _at_exit
 from ._errors import (
@@ -55,6 +60,7 @@ __all__ = [
     "__version__",
     "Credentials",
     "EcsRamRoleCredentialsProvider",
+    "RefreshStatus",
     "EcsRamRoleAuth",
     "get_credentials",
     "credential_client",

@@ -4,10 +4,13 @@
 import datetime
 from typing import Awaitable, Dict, List, NoReturn, Optional, final
 
+from ._errors import CredentialError
+
 __all__ = [
     "__version__",
     "Credentials",
     "EcsRamRoleCredentialsProvider",
+    "RefreshStatus",
     "ManualClock",
     "MockServer",
     "shared_provider",
@@ -45,8 +48,16 @@ class Credentials:
 class EcsRamRoleCredentialsProvider:
     """Gets, caches and refreshes the STS credential of the instance's RAM role.
 
-    Timeouts are in seconds. ``clock`` is for tests only (:class:`ecscred.testing.ManualClock`).
-    Raises ``InvalidConfigError`` for an unusable configuration.
+    Options left ``None`` come from the environment (read once, here) or the default:
+    ``role_name`` (``ALIBABA_CLOUD_ECS_METADATA``, else discovered), ``endpoint``
+    (``ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT``, else ``http://100.100.100.200``),
+    ``disable_imds_v1`` (the boolean ``ALIBABA_CLOUD_IMDSV1_DISABLED``), ``disabled``
+    (``ALIBABA_CLOUD_ECS_METADATA_DISABLED``); in seconds, int or float:
+    ``connect_timeout`` (0.001 to 3600, default 1), ``read_timeout`` (0.001 to 3600,
+    default 1), ``fetch_timeout`` (0.001 to 3600, default 5), ``token_ttl`` (1 to 21600,
+    default 21600). ``clock`` is for tests only (:class:`ecscred.testing.ManualClock`).
+    Raises ``InvalidConfigError`` for an unusable configuration (a value out of range,
+    NaN or infinite, a bad URL or role name, a boolean variable that is not one).
     """
 
     def __new__(
@@ -66,11 +77,27 @@ class EcsRamRoleCredentialsProvider:
     def cached_credentials(self) -> Optional[Credentials]: ...
     def get_credentials_async(self) -> Awaitable[Credentials]: ...
     def get_provider_name(self) -> str: ...
+    def refresh_status(self) -> RefreshStatus: ...
     @property
     def endpoint(self) -> str: ...
     @property
     def role_name(self) -> Optional[str]: ...
     def __reduce__(self) -> NoReturn: ...
+
+@final
+class RefreshStatus:
+    """How a provider's refreshing is going, for health checks; holds no secret."""
+
+    @property
+    def in_flight(self) -> bool: ...
+    @property
+    def consecutive_failures(self) -> int: ...
+    @property
+    def last_error(self) -> Optional[CredentialError]: ...
+    @property
+    def next_attempt_at(self) -> Optional[datetime.datetime]: ...
+    @property
+    def expiration(self) -> Optional[datetime.datetime]: ...
 
 @final
 class ManualClock:
@@ -110,7 +137,18 @@ class MockServer:
     def current_json(self) -> str: ...
     def stop(self) -> None: ...
 
-def shared_provider(role_name: Optional[str] = None) -> EcsRamRoleCredentialsProvider: ...
+def shared_provider(
+    role_name: Optional[str] = None,
+    *,
+    endpoint: Optional[str] = None,
+    disable_imds_v1: Optional[bool] = None,
+    disabled: Optional[bool] = None,
+    connect_timeout: Optional[float] = None,
+    read_timeout: Optional[float] = None,
+    fetch_timeout: Optional[float] = None,
+    token_ttl: Optional[float] = None,
+    clock: Optional[ManualClock] = None,
+) -> EcsRamRoleCredentialsProvider: ...
 def flush_logs(timeout: float = 5.0) -> bool: ...
 def at_exit() -> None: ...
 def parked_threads() -> int: ...

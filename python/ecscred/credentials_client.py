@@ -25,27 +25,37 @@ example ``"ecscred.UNREACHABLE"``), which no retry condition of the SDK matches:
 engine has done the retrying already.
 """
 
-from typing import Any, Dict, Optional, Type
+from typing import TYPE_CHECKING, Any, Dict, Optional, Type
 
 from ._ecscred import Credentials
 from ._errors import CredentialError, _rebuild
 from ._wiring import provider_for
+
+if TYPE_CHECKING:
+    # The SDK ships no type information: for readers, help() and IDEs, the name says
+    # what is returned. (mypy reports an untyped import once per module: here.)
+    from alibabacloud_credentials.client import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
+        Client as _Client,
+    )
 
 __all__ = ["credential_client"]
 
 
 def credential_client(
     role_name: Optional[str] = None, *, provider: Any = None, **provider_options: Any
-) -> Any:
+) -> "_Client":
     """An ``alibabacloud_credentials.client.Client`` over an
     :class:`~ecscred.EcsRamRoleCredentialsProvider`, for
     ``alibabacloud_tea_openapi.models.Config(credential=...)``.
 
+    Cheap to build, even per request: without ``provider=`` it uses the process-wide
+    provider of its role and options (the one ``ecscred.get_credentials()`` uses too).
+
     Args:
         role_name: the RAM role; ``None``: ``ALIBABA_CLOUD_ECS_METADATA``, else discovered.
         provider: an existing provider to share (then give no other argument).
-        **provider_options: ``endpoint``, ``disable_imds_v1``, ``fetch_timeout``… as
-            :class:`~ecscred.EcsRamRoleCredentialsProvider` takes them.
+        **provider_options: ``endpoint``, ``disable_imds_v1``, ``fetch_timeout`` (seconds)…
+            as :class:`~ecscred.EcsRamRoleCredentialsProvider` takes them.
 
     Raises:
         ImportError: alibabacloud-credentials is not installed.
@@ -53,7 +63,7 @@ def credential_client(
         InvalidConfigError: the provider options are unusable.
     """
     try:
-        from alibabacloud_credentials.client import Client  # type: ignore[import-untyped]
+        from alibabacloud_credentials.client import Client
     except ImportError as e:
         raise ImportError(
             "ecscred.credential_client needs alibabacloud-credentials "

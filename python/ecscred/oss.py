@@ -15,6 +15,7 @@ and a refreshed credential is picked up by the next request (mid-iteration inclu
 from typing import Any, Dict, Optional
 
 from ._ecscred import EcsRamRoleCredentialsProvider
+from ._wiring import provider_for
 
 __all__ = ["EcsRamRoleAuth"]
 
@@ -29,14 +30,20 @@ class EcsRamRoleAuth:
         auth = ecscred.EcsRamRoleAuth("EcsRamRoleTest")
         bucket = oss2.Bucket(auth, endpoint, "ramroletest")
 
+    Cheap to build, even per request: without ``provider=`` it uses the process-wide
+    provider of its role and options (the one ``ecscred.get_credentials()`` uses too), so
+    every ``EcsRamRoleAuth`` of the same role and options shares one cached credential and
+    one refresh.
+
     Args:
         role_name: the RAM role; ``None``: ``ALIBABA_CLOUD_ECS_METADATA``, else discovered.
         auth_version: ``"v1"`` (oss2's default), ``"v2"`` or ``"v4"``. V4 needs a Bucket
             (or Service) built with ``region=...``, exactly like ``oss2.ProviderAuthV4``.
         provider: an existing :class:`~ecscred.EcsRamRoleCredentialsProvider` to share
             (then give no other provider option).
-        endpoint, disable_imds_v1, connect_timeout, read_timeout, fetch_timeout: passed to
-            the provider built when ``provider`` is ``None``.
+        endpoint, disable_imds_v1, connect_timeout, read_timeout, fetch_timeout: options
+            of the shared provider used when ``provider`` is ``None`` (timeouts in
+            seconds; see :class:`~ecscred.EcsRamRoleCredentialsProvider`).
 
     Raises:
         ImportError: oss2 is not installed.
@@ -74,10 +81,8 @@ class EcsRamRoleAuth:
             "read_timeout": read_timeout,
             "fetch_timeout": fetch_timeout,
         }
-        if provider is None:
-            provider = EcsRamRoleCredentialsProvider(role_name, **options)
-        elif role_name is not None or any(v is not None for v in options.values()):
-            raise ValueError("pass either provider= or the options to build one, not both")
+        given = {name: value for name, value in options.items() if value is not None}
+        provider = provider_for(role_name, provider, given)
 
         if version == "v4":
             signer = oss2.ProviderAuthV4(provider)

@@ -92,12 +92,15 @@ def sdk_core_credential(
 ) -> EcsRamRoleStsCredential:
     """A credential for ``aliyunsdkcore.client.AcsClient(credential=...)``.
 
+    Cheap to build, even per request: without ``provider=`` it uses the process-wide
+    provider of its role and options (the one ``ecscred.get_credentials()`` uses too).
+
     Args:
         role_name: the RAM role; ``None``: ``ALIBABA_CLOUD_ECS_METADATA``, else discovered.
         provider: an existing :class:`~ecscred.EcsRamRoleCredentialsProvider` to share
             (then give no other argument).
-        **provider_options: ``endpoint``, ``disable_imds_v1``, ``fetch_timeout``… as the
-            provider takes them.
+        **provider_options: ``endpoint``, ``disable_imds_v1``, ``fetch_timeout`` (seconds)…
+            as :class:`~ecscred.EcsRamRoleCredentialsProvider` takes them.
 
     Raises:
         ValueError: ``provider`` together with a role name or options.

@@ -122,7 +122,11 @@ static EPOCH_AND_DELTA: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
 /// bindings; no float on the way). The engine only accepts instants every binding can
 /// represent (years 1970 to 9998), so this does not fail; if it ever did, the caller gets
 /// the library's `InvalidResponseError` naming `field`, not a bare `ValueError`.
-fn utc_datetime<'py>(py: Python<'py>, field: &str, t: SystemTime) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn utc_datetime<'py>(
+    py: Python<'py>,
+    field: &str,
+    t: SystemTime,
+) -> PyResult<Bound<'py, PyAny>> {
     let (epoch, timedelta) = EPOCH_AND_DELTA.get_or_try_init(py, || -> PyResult<_> {
         let datetime = py.import("datetime")?;
         let utc = datetime.getattr("timezone")?.getattr("utc")?;

@@ -13,6 +13,7 @@ mod errors;
 mod gil;
 mod logging;
 mod provider;
+mod status;
 mod testing;
 
 use pyo3::prelude::*;
@@ -30,6 +31,7 @@ fn _ecscred(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<credentials::Credentials>()?;
     m.add_class::<provider::EcsRamRoleCredentialsProvider>()?;
+    m.add_class::<status::RefreshStatus>()?;
     m.add_class::<testing::ManualClock>()?;
     m.add_class::<testing::MockServer>()?;
     m.add_function(wrap_pyfunction!(provider::shared_provider, m)?)?;

@@ -14,13 +14,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
-use ecscred::{Credential, Provider};
+use ecscred::{Credential, Provider, ProviderBuilder};
+use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use crate::credentials::Credentials;
 use crate::errors::{invalid_config, to_py_err};
 use crate::gil;
+use crate::status::RefreshStatus;
 use crate::testing::ManualClock;
 
 /// What alibabacloud-credentials' own ECS RAM role provider calls itself; its `Client`
@@ -35,6 +37,37 @@ struct Translated {
 }
 
 /// Gets, caches and refreshes the STS credential of the instance's RAM role.
+///
+/// Every option left ``None`` comes from the environment (read once, when the provider is
+/// built) or the default:
+///
+/// - ``role_name`` (str): the RAM role. Default: ``ALIBABA_CLOUD_ECS_METADATA``, else the
+///   role attached to the instance, discovered once.
+/// - ``endpoint`` (str): base URL of the metadata service, ``http://host[:port]``.
+///   Default: ``ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT``, else
+///   ``http://100.100.100.200``.
+/// - ``disable_imds_v1`` (bool): hardened mode (metadata token) only, never plain
+///   requests. Default: the boolean ``ALIBABA_CLOUD_IMDSV1_DISABLED``, else False.
+/// - ``disabled`` (bool): never contact the metadata service; every call raises
+///   ``MetadataDisabledError``. Default: ``ALIBABA_CLOUD_ECS_METADATA_DISABLED``, else False.
+/// - ``connect_timeout`` (seconds, int or float, 0.001 to 3600): time allowed to connect.
+///   Default 1.
+/// - ``read_timeout`` (seconds, 0.001 to 3600): time allowed between reads of one answer.
+///   Default 1.
+/// - ``fetch_timeout`` (seconds, 0.001 to 3600): deadline of a whole fetch with its
+///   retries, the longest a call waits. Default 5.
+/// - ``token_ttl`` (seconds, 1 to 21600): TTL asked for the metadata token. Default 21600.
+/// - ``clock``: tests only, an ``ecscred.testing.ManualClock``.
+///
+/// A boolean variable is true for true/1/yes/on, false for false/0/no/off (any case).
+/// Raises ``InvalidConfigError`` for an unusable configuration: a value out of range
+/// (zero, negative, NaN, infinite, too large), a bad URL or role name, a boolean variable
+/// set to anything else.
+///
+/// Each instance has its own cache: build one and keep it, or use
+/// ``ecscred.get_credentials()`` and the one-line adapters (``EcsRamRoleAuth``,
+/// ``credential_client``, ``sdk_core_credential``), which share the process-wide provider
+/// of their role and options.
 #[pyclass(frozen, module = "ecscred", name = "EcsRamRoleCredentialsProvider")]
 pub(crate) struct EcsRamRoleCredentialsProvider {
     inner: Provider,
@@ -68,18 +101,85 @@ impl EcsRamRoleCredentialsProvider {
     }
 }
 
-/// Seconds (int or float) → `Duration`; `None` keeps the core's default.
-fn seconds(py: Python<'_>, name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
-    value
-        .map(|secs| {
-            Duration::try_from_secs_f64(secs).map_err(|_| {
-                invalid_config(
-                    py,
-                    &format!("{name} must be a finite number of seconds >= 0, got {secs}"),
-                )
-            })
-        })
-        .transpose()
+/// Seconds (int or float) → `Duration`; `None` keeps the core's default. The core checks
+/// the range (and names the bounds); here only what a `Duration` cannot hold is refused:
+/// NaN and negative numbers. Infinity and numbers too large for a `Duration` (huge ints
+/// included) become `Duration::MAX`, which the core refuses as out of range.
+fn seconds(
+    py: Python<'_>,
+    name: &str,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Duration>> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let secs = match value.extract::<f64>() {
+        Ok(secs) => secs,
+        Err(e) if e.is_instance_of::<PyOverflowError>(py) => {
+            if value.lt(0)? {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    if secs.is_nan() || secs < 0.0 {
+        return Err(invalid_config(
+            py,
+            &format!("{name} must be a positive number of seconds, got {secs}"),
+        ));
+    }
+    Ok(Some(
+        Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX),
+    ))
+}
+
+/// The core builder for the options of `EcsRamRoleCredentialsProvider(...)` and
+/// `shared_provider(...)`.
+#[allow(clippy::too_many_arguments)]
+fn builder(
+    py: Python<'_>,
+    role_name: Option<String>,
+    endpoint: Option<String>,
+    disable_imds_v1: Option<bool>,
+    disabled: Option<bool>,
+    connect_timeout: Option<&Bound<'_, PyAny>>,
+    read_timeout: Option<&Bound<'_, PyAny>>,
+    fetch_timeout: Option<&Bound<'_, PyAny>>,
+    token_ttl: Option<&Bound<'_, PyAny>>,
+    clock: Option<PyRef<'_, ManualClock>>,
+) -> PyResult<ProviderBuilder> {
+    crate::logging::refresh_threshold(py);
+    let mut builder = Provider::builder();
+    if let Some(role) = role_name {
+        builder = builder.role_name(role);
+    }
+    if let Some(url) = endpoint {
+        builder = builder.endpoint(url);
+    }
+    if let Some(flag) = disable_imds_v1 {
+        builder = builder.disable_imds_v1(flag);
+    }
+    if let Some(flag) = disabled {
+        builder = builder.disabled(flag);
+    }
+    if let Some(t) = seconds(py, "connect_timeout", connect_timeout)? {
+        builder = builder.connect_timeout(t);
+    }
+    if let Some(t) = seconds(py, "read_timeout", read_timeout)? {
+        builder = builder.read_timeout(t);
+    }
+    if let Some(t) = seconds(py, "fetch_timeout", fetch_timeout)? {
+        builder = builder.fetch_timeout(t);
+    }
+    if let Some(t) = seconds(py, "token_ttl", token_ttl)? {
+        builder = builder.token_ttl(t);
+    }
+    if let Some(clock) = clock {
+        builder = builder.clock(clock.shared());
+    }
+    Ok(builder)
 }
 
 #[pymethods]
@@ -106,45 +206,27 @@ impl EcsRamRoleCredentialsProvider {
         endpoint: Option<String>,
         disable_imds_v1: Option<bool>,
         disabled: Option<bool>,
-        connect_timeout: Option<f64>,
-        read_timeout: Option<f64>,
-        fetch_timeout: Option<f64>,
-        token_ttl: Option<f64>,
+        connect_timeout: Option<&Bound<'_, PyAny>>,
+        read_timeout: Option<&Bound<'_, PyAny>>,
+        fetch_timeout: Option<&Bound<'_, PyAny>>,
+        token_ttl: Option<&Bound<'_, PyAny>>,
         clock: Option<PyRef<'_, ManualClock>>,
     ) -> PyResult<Self> {
-        crate::logging::refresh_threshold(py);
-        let mut builder = Provider::builder();
-        if let Some(role) = role_name {
-            builder = builder.role_name(role);
-        }
-        if let Some(url) = endpoint {
-            builder = builder.endpoint(url);
-        }
-        if let Some(flag) = disable_imds_v1 {
-            builder = builder.disable_imds_v1(flag);
-        }
-        if let Some(flag) = disabled {
-            builder = builder.disabled(flag);
-        }
-        if let Some(t) = seconds(py, "connect_timeout", connect_timeout)? {
-            builder = builder.connect_timeout(t);
-        }
-        if let Some(t) = seconds(py, "read_timeout", read_timeout)? {
-            builder = builder.read_timeout(t);
-        }
-        if let Some(t) = seconds(py, "fetch_timeout", fetch_timeout)? {
-            builder = builder.fetch_timeout(t);
-        }
-        if let Some(t) = seconds(py, "token_ttl", token_ttl)? {
-            builder = builder.token_ttl(t);
-        }
-        if let Some(clock) = clock {
-            builder = builder.clock(clock.shared());
-        }
-        builder
-            .build()
-            .map(Self::wrap)
-            .map_err(|e| to_py_err(py, &e))
+        builder(
+            py,
+            role_name,
+            endpoint,
+            disable_imds_v1,
+            disabled,
+            connect_timeout,
+            read_timeout,
+            fetch_timeout,
+            token_ttl,
+            clock,
+        )?
+        .build()
+        .map(Self::wrap)
+        .map_err(|e| to_py_err(py, &e))
     }
 
     /// The current credential: an immutable `Credentials` snapshot, never expired.
@@ -195,6 +277,12 @@ impl EcsRamRoleCredentialsProvider {
         PROVIDER_NAME
     }
 
+    /// How refreshing is going, for health checks: a `RefreshStatus` (no secret in it).
+    /// Never blocks on the network. Thread-safe.
+    fn refresh_status(&self, py: Python<'_>) -> PyResult<RefreshStatus> {
+        RefreshStatus::new(py, &self.inner.refresh_status())
+    }
+
     /// The metadata service URL this provider talks to.
     #[getter]
     fn endpoint(&self) -> &str {
@@ -227,15 +315,55 @@ impl EcsRamRoleCredentialsProvider {
     }
 }
 
-/// The process-wide provider of `role_name` (`None`: from the environment or discovered),
-/// shared with every other user of ecscred in this process (the core's `shared_provider`).
+/// The process-wide provider of these options (`role_name` `None`: from the environment
+/// or discovered): the same core provider for the same resolved configuration, shared
+/// with every other user of ecscred in this process (the core's `build_shared`).
 #[pyfunction]
-#[pyo3(signature = (role_name=None))]
+#[pyo3(signature = (
+    role_name=None,
+    *,
+    endpoint=None,
+    disable_imds_v1=None,
+    disabled=None,
+    connect_timeout=None,
+    read_timeout=None,
+    fetch_timeout=None,
+    token_ttl=None,
+    clock=None,
+))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn shared_provider(
     py: Python<'_>,
-    role_name: Option<&str>,
+    role_name: Option<String>,
+    endpoint: Option<String>,
+    disable_imds_v1: Option<bool>,
+    disabled: Option<bool>,
+    connect_timeout: Option<&Bound<'_, PyAny>>,
+    read_timeout: Option<&Bound<'_, PyAny>>,
+    fetch_timeout: Option<&Bound<'_, PyAny>>,
+    token_ttl: Option<&Bound<'_, PyAny>>,
+    clock: Option<PyRef<'_, ManualClock>>,
 ) -> PyResult<EcsRamRoleCredentialsProvider> {
-    ecscred::shared_provider(role_name)
-        .map(EcsRamRoleCredentialsProvider::wrap)
-        .map_err(|e| to_py_err(py, &e))
+    if role_name.as_deref() == Some("") {
+        // Not a role name, and not a way to ask for the default one.
+        return Err(invalid_config(
+            py,
+            "the role name is empty; pass no role to use the default one",
+        ));
+    }
+    builder(
+        py,
+        role_name,
+        endpoint,
+        disable_imds_v1,
+        disabled,
+        connect_timeout,
+        read_timeout,
+        fetch_timeout,
+        token_ttl,
+        clock,
+    )?
+    .build_shared()
+    .map(EcsRamRoleCredentialsProvider::wrap)
+    .map_err(|e| to_py_err(py, &e))
 }

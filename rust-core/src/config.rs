@@ -14,15 +14,56 @@ pub const DEFAULT_ENDPOINT: &str = "http://100.100.100.200";
 
 /// Environment variable: the RAM role name (skips discovery).
 pub const ENV_ROLE: &str = "ALIBABA_CLOUD_ECS_METADATA";
-/// Environment variable: `true` disables the metadata service entirely.
+/// Environment variable, a boolean ([`parse_bool`]): true disables the metadata service
+/// entirely.
 pub const ENV_DISABLED: &str = "ALIBABA_CLOUD_ECS_METADATA_DISABLED";
-/// Environment variable: `true` allows hardened mode (metadata token) only.
+/// Environment variable, a boolean ([`parse_bool`]): true allows hardened mode (metadata
+/// token) only.
 pub const ENV_IMDSV1_DISABLED: &str = "ALIBABA_CLOUD_IMDSV1_DISABLED";
 /// Environment variable: base URL of the metadata service.
 pub const ENV_ENDPOINT: &str = "ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT";
 
 /// The largest metadata token TTL the service accepts (6 hours).
 pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(21_600);
+/// The smallest metadata token TTL the service accepts (1 second).
+pub const MIN_TOKEN_TTL: Duration = Duration::from_secs(1);
+/// The shortest connect, read or fetch timeout accepted (1 millisecond): what every
+/// binding can express.
+pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+/// The longest connect, read or fetch timeout accepted (1 hour). A fetch normally takes
+/// about a millisecond, and the fetch timeout is the longest a caller can wait: anything
+/// longer is a mistake (a unit mix-up, a "forever" sentinel), refused rather than obeyed.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// Parses the value of a boolean environment variable `name`, the one rule for every
+/// boolean the project reads: `true`, `1`, `yes`, `on` and `false`, `0`, `no`, `off`, in
+/// any case, with surrounding whitespace ignored. (An empty or blank value counts as
+/// unset and is never passed here.) Anything else is [`ErrorKind::InvalidConfig`]
+/// naming the variable: a security switch must never silently mean "no".
+pub fn parse_bool(name: &str, value: &str) -> Result<bool> {
+    let trimmed = value.trim();
+    for (words, meaning) in [
+        (["true", "1", "yes", "on"], true),
+        (["false", "0", "no", "off"], false),
+    ] {
+        if words.iter().any(|w| trimmed.eq_ignore_ascii_case(w)) {
+            return Ok(meaning);
+        }
+    }
+    // A boolean is no secret; a long or unprintable value is not worth echoing.
+    let shown = if trimmed.len() <= 32 && trimmed.bytes().all(|b| b.is_ascii_graphic()) {
+        format!(" to {trimmed:?}")
+    } else {
+        String::new()
+    };
+    Err(Error::new(
+        ErrorKind::InvalidConfig,
+        format!(
+            "{name} is set{shown}, which is not a boolean: use true, 1, yes or on (or \
+             false, 0, no, off; any case), or unset it"
+        ),
+    ))
+}
 
 /// Reads one environment variable: `Ok(None)` when unset, `Err` when set but not UTF-8.
 type EnvLookup = Arc<dyn Fn(&str) -> std::result::Result<Option<String>, NotUnicode> + Send + Sync>;
@@ -59,7 +100,8 @@ pub struct ProviderBuilder {
     read_timeout: Duration,
     fetch_timeout: Duration,
     token_ttl: Duration,
-    clock: Arc<dyn Clock>,
+    /// `None`: the system clock (which shared providers then need not tell apart).
+    clock: Option<Arc<dyn Clock>>,
     env: EnvLookup,
 }
 
@@ -74,7 +116,7 @@ impl Default for ProviderBuilder {
             read_timeout: Duration::from_secs(1),
             fetch_timeout: Duration::from_secs(5),
             token_ttl: MAX_TOKEN_TTL,
-            clock: Arc::new(SystemClock),
+            clock: None,
             env: Arc::new(process_env),
         }
     }
@@ -111,34 +153,35 @@ impl ProviderBuilder {
     }
 
     /// `true`: use hardened mode (metadata token) only, never plain requests. Without it:
-    /// `ALIBABA_CLOUD_IMDSV1_DISABLED=true`.
+    /// `ALIBABA_CLOUD_IMDSV1_DISABLED` (a boolean, see [`parse_bool`]).
     pub fn disable_imds_v1(mut self, disable: bool) -> Self {
         self.disable_imds_v1 = Some(disable);
         self
     }
 
     /// `true`: never contact the metadata service; every call fails with
-    /// [`ErrorKind::Disabled`]. Without it: `ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`.
+    /// [`ErrorKind::Disabled`]. Without it: `ALIBABA_CLOUD_ECS_METADATA_DISABLED` (a
+    /// boolean, see [`parse_bool`]).
     pub fn disabled(mut self, disabled: bool) -> Self {
         self.disabled = Some(disabled);
         self
     }
 
-    /// Time allowed to establish a connection (default 1 s). A connect failure is never
-    /// retried, so a program off ECS fails fast.
+    /// Time allowed to establish a connection, 1 ms to 1 h (default 1 s). A connect
+    /// failure is never retried, so a program off ECS fails fast.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// Time allowed between reads of one response (default 1 s).
+    /// Time allowed between reads of one response, 1 ms to 1 h (default 1 s).
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
         self
     }
 
-    /// Deadline for a whole fetch: token, role discovery, credential and their retries
-    /// (default 5 s). This bounds how long a caller can wait.
+    /// Deadline for a whole fetch: token, role discovery, credential and their retries,
+    /// 1 ms to 1 h (default 5 s). This bounds how long a caller can wait.
     pub fn fetch_timeout(mut self, timeout: Duration) -> Self {
         self.fetch_timeout = timeout;
         self
@@ -153,7 +196,7 @@ impl ProviderBuilder {
 
     /// The clock that judges expiry and schedules refreshes (default: the system clock).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.clock = Some(clock);
         self
     }
 
@@ -166,9 +209,26 @@ impl ProviderBuilder {
 
     /// Reads the environment, checks the configuration and builds the provider. Sends
     /// nothing and starts no thread: the first fetch happens on first use.
+    ///
+    /// Any value out of its documented range (a timeout outside [`MIN_TIMEOUT`] to
+    /// [`MAX_TIMEOUT`], a token TTL outside 1 s to 6 h, a boolean variable that is not
+    /// one) is [`ErrorKind::InvalidConfig`] here, never a panic later.
     pub fn build(self) -> Result<Provider> {
         let config = self.resolve()?;
-        Ok(Provider::new(config, self.clock))
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        Ok(Provider::new(config, clock))
+    }
+
+    /// The process-wide provider for this configuration: every call whose resolved
+    /// configuration (role, endpoint, switches, timeouts, token TTL, from the options and
+    /// the environment) and clock (the same `Arc`) are the same returns a clone of one
+    /// provider, built by the first such call and kept for the life of the process. So an
+    /// object built per request over it (an SDK's auth or credential object) costs a map
+    /// lookup, not a fetch. [`crate::get_credential`] and [`crate::shared_provider`] use
+    /// the same providers. Errors as [`build`](ProviderBuilder::build); thread-safe.
+    pub fn build_shared(self) -> Result<Provider> {
+        let config = self.resolve()?;
+        Ok(crate::shared::for_config(config, self.clock))
     }
 
     fn resolve(&self) -> Result<Config> {
@@ -183,9 +243,8 @@ impl ProviderBuilder {
                 )),
             }
         };
-        let flag = |name: &str| -> Result<bool> {
-            Ok(env(name)?.is_some_and(|v| v.trim().eq_ignore_ascii_case("true")))
-        };
+        let flag =
+            |name: &str| -> Result<bool> { env(name)?.map_or(Ok(false), |v| parse_bool(name, &v)) };
 
         let role = match &self.role_name {
             Some(role) => Some((role.clone(), "the role name option")),
@@ -224,17 +283,15 @@ impl ProviderBuilder {
             ("read_timeout", self.read_timeout),
             ("fetch_timeout", self.fetch_timeout),
         ] {
-            if value.is_zero() {
-                return Err(Error::new(
-                    ErrorKind::InvalidConfig,
-                    format!("{name} must be greater than zero"),
-                ));
+            if !(MIN_TIMEOUT..=MAX_TIMEOUT).contains(&value) {
+                return Err(out_of_range(name, value, "1 millisecond and 1 hour"));
             }
         }
-        if self.token_ttl < Duration::from_secs(1) || self.token_ttl > MAX_TOKEN_TTL {
-            return Err(Error::new(
-                ErrorKind::InvalidConfig,
-                "token_ttl must be between 1 second and 6 hours",
+        if !(MIN_TOKEN_TTL..=MAX_TOKEN_TTL).contains(&self.token_ttl) {
+            return Err(out_of_range(
+                "token_ttl",
+                self.token_ttl,
+                "1 second and 6 hours",
             ));
         }
 
@@ -254,6 +311,28 @@ impl ProviderBuilder {
             fetch_timeout: self.fetch_timeout,
             token_ttl: self.token_ttl,
         })
+    }
+}
+
+fn out_of_range(name: &str, value: Duration, bounds: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidConfig,
+        format!(
+            "{name} must be between {bounds}, got {}",
+            shown_duration(value)
+        ),
+    )
+}
+
+/// A duration for a message: whole milliseconds, or "more than N years" for the absurd.
+fn shown_duration(d: Duration) -> String {
+    const YEAR: u64 = 365 * 86_400;
+    if d.as_secs() >= YEAR {
+        format!("more than {} years", d.as_secs() / YEAR)
+    } else if d < Duration::from_millis(1) {
+        format!("{} ns", d.as_nanos())
+    } else {
+        format!("{} ms", d.as_millis())
     }
 }
 
@@ -298,7 +377,7 @@ fn normalize_endpoint(raw: &str) -> std::result::Result<String, String> {
 }
 
 /// The resolved, validated configuration of one provider.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Config {
     pub(crate) endpoint: String,
     pub(crate) role: Option<String>,
@@ -385,6 +464,102 @@ mod tests {
             assert!(e.to_string().contains(ENV_ROLE), "{e}");
         }
         assert!(with_env(&[]).role_name("...").resolve().is_ok());
+    }
+
+    #[test]
+    fn booleans_accept_every_usual_spelling_and_refuse_the_rest() {
+        for name in [ENV_DISABLED, ENV_IMDSV1_DISABLED] {
+            let get = |c: &Config| {
+                if name == ENV_DISABLED {
+                    c.disabled
+                } else {
+                    c.v1_disabled
+                }
+            };
+            for yes in [
+                "true", "TRUE", "True", "1", "yes", "YES", "on", "On", " on\n", "\ttrue ",
+            ] {
+                let c = with_env(&[(name, yes)]).resolve().unwrap();
+                assert!(get(&c), "{name}={yes:?}");
+            }
+            for no in ["false", "FALSE", "0", "no", "No", "off", "OFF", " 0 "] {
+                let c = with_env(&[(name, no)]).resolve().unwrap();
+                assert!(!get(&c), "{name}={no:?}");
+            }
+            for unset in ["", "  ", "\n"] {
+                let c = with_env(&[(name, unset)]).resolve().unwrap();
+                assert!(!get(&c), "{name}={unset:?} is unset");
+            }
+            for bad in [
+                "2",
+                "y",
+                "enable",
+                "tru",
+                "-1",
+                "yes please",
+                "\u{fe0f}true",
+                "x".repeat(100).as_str(),
+            ] {
+                let e = with_env(&[(name, bad)]).resolve().unwrap_err();
+                assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{name}={bad:?}");
+                assert!(e.to_string().contains(name), "{e}");
+                assert!(!e.to_string().contains(&"x".repeat(100)), "{e}");
+            }
+        }
+        assert!(with_env(&[(ENV_IMDSV1_DISABLED, "maybe")])
+            .resolve()
+            .unwrap_err()
+            .to_string()
+            .contains("\"maybe\""));
+    }
+
+    #[test]
+    fn every_duration_option_is_bounded_at_both_ends() {
+        type Set = fn(ProviderBuilder, Duration) -> ProviderBuilder;
+        let options: [(&str, Set, Duration, Duration); 4] = [
+            (
+                "connect_timeout",
+                ProviderBuilder::connect_timeout,
+                MIN_TIMEOUT,
+                MAX_TIMEOUT,
+            ),
+            (
+                "read_timeout",
+                ProviderBuilder::read_timeout,
+                MIN_TIMEOUT,
+                MAX_TIMEOUT,
+            ),
+            (
+                "fetch_timeout",
+                ProviderBuilder::fetch_timeout,
+                MIN_TIMEOUT,
+                MAX_TIMEOUT,
+            ),
+            (
+                "token_ttl",
+                ProviderBuilder::token_ttl,
+                MIN_TOKEN_TTL,
+                MAX_TOKEN_TTL,
+            ),
+        ];
+        for (name, set, min, max) in options {
+            for bad in [
+                Duration::ZERO,
+                Duration::from_nanos(1),
+                min - Duration::from_nanos(1),
+                max + Duration::from_nanos(1),
+                Duration::from_millis(u64::MAX),
+                Duration::from_secs(u64::MAX),
+                Duration::MAX,
+            ] {
+                let e = set(with_env(&[]), bad).resolve().unwrap_err();
+                assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{name} {bad:?}");
+                assert!(e.to_string().contains(name), "{e}");
+            }
+            for good in [min, max] {
+                set(with_env(&[]), good).resolve().unwrap();
+            }
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! A `MetadataClient` belongs to one provider and one fork generation (its connections
 //! belong to that generation's runtime). It is used by one fetch at a time.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -75,10 +76,15 @@ pub(crate) struct MetadataClient {
     clock: Arc<dyn Clock>,
     token: Mutex<Option<CachedToken>>,
     discovered_role: Mutex<Option<String>>,
+    /// Connections established so far. reqwest's read timer starts with the request, not
+    /// after the connect, so a timeout alone does not say whether anything answered; an
+    /// unchanged count does: the connect never completed (requests are sequential).
+    connects: Arc<AtomicU64>,
 }
 
 impl MetadataClient {
     pub(crate) fn new(config: Arc<Config>, clock: Arc<dyn Clock>) -> Result<MetadataClient> {
+        let connects = Arc::new(AtomicU64::new(0));
         let http = reqwest::Client::builder()
             // Metadata traffic must never reach a proxy: HTTP_PROXY and friends are ignored.
             .no_proxy()
@@ -88,6 +94,9 @@ impl MetadataClient {
             // One connection per request (see `send_once`): nothing to keep idle.
             .pool_max_idle_per_host(0)
             .user_agent(concat!("ecscred/", env!("CARGO_PKG_VERSION")))
+            .connector_layer(tower::util::MapResponseLayer::new(count_into(Arc::clone(
+                &connects,
+            ))))
             .build()
             .map_err(|e| {
                 Error::new(
@@ -101,6 +110,7 @@ impl MetadataClient {
             clock,
             token: Mutex::new(None),
             discovered_role: Mutex::new(None),
+            connects,
         })
     }
 
@@ -394,11 +404,11 @@ impl MetadataClient {
             .build()
             .map_err(|e| SendError::Fatal(Error::new(ErrorKind::InvalidConfig, root_cause(&e))))?;
         let what = format!("{} {}", request.method(), request.url());
-        let mut response = self
-            .http
-            .execute(request)
-            .await
-            .map_err(|e| self.classify(&what, &e))?;
+        let connects = self.connects.load(Ordering::Acquire);
+        let mut response = self.http.execute(request).await.map_err(|e| {
+            let connected = self.connects.load(Ordering::Acquire) != connects;
+            self.classify(&what, &e, connected)
+        })?;
         let status = response.status();
         if response
             .content_length()
@@ -410,7 +420,7 @@ impl MetadataClient {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| self.classify(&what, &e))?
+            .map_err(|e| self.classify(&what, &e, true))?
         {
             if body.len() + chunk.len() > MAX_BODY {
                 return Err(SendError::Fatal(too_large(&what)));
@@ -421,13 +431,14 @@ impl MetadataClient {
         Ok(Reply { status, body })
     }
 
-    fn classify(&self, what: &str, e: &reqwest::Error) -> SendError {
-        if e.is_connect() {
+    /// Sorts a transport error. `connected`: a connection was established for this
+    /// request. A connect that does not complete is "unreachable" whichever timer ended it
+    /// (the read timer runs from the request's start, so it can fire first).
+    fn classify(&self, what: &str, e: &reqwest::Error, connected: bool) -> SendError {
+        if e.is_connect() || (e.is_timeout() && !connected) {
             let how = if e.is_timeout() {
-                format!(
-                    "timed out after {} ms",
-                    self.config.connect_timeout.as_millis()
-                )
+                let waited = self.config.connect_timeout.min(self.config.read_timeout);
+                format!("no connection within {} ms", waited.as_millis())
             } else {
                 root_cause(e)
             };
@@ -446,6 +457,15 @@ impl MetadataClient {
                 format!("{what}: the connection was dropped ({})", root_cause(e)),
             ))
         }
+    }
+}
+
+/// The response map of the connector layer: counts each established connection into
+/// `connects` and passes it on. Generic because reqwest's connection type is unnameable.
+fn count_into<T>(connects: Arc<AtomicU64>) -> impl Fn(T) -> T + Clone {
+    move |connection| {
+        connects.fetch_add(1, Ordering::Release);
+        connection
     }
 }
 

@@ -38,8 +38,8 @@ mod worker;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    ProviderBuilder, DEFAULT_ENDPOINT, ENV_DISABLED, ENV_ENDPOINT, ENV_IMDSV1_DISABLED, ENV_ROLE,
-    MAX_TOKEN_TTL,
+    parse_bool, ProviderBuilder, DEFAULT_ENDPOINT, ENV_DISABLED, ENV_ENDPOINT, ENV_IMDSV1_DISABLED,
+    ENV_ROLE, MAX_TIMEOUT, MAX_TOKEN_TTL, MIN_TIMEOUT, MIN_TOKEN_TTL,
 };
 pub use credential::{Credential, InvalidField};
 pub use error::{Error, ErrorKind, Result};

@@ -177,7 +177,12 @@ impl Provider {
             consecutive_failures: state.failures,
             last_error: state.last_error.clone(),
             next_attempt_at: state.next_attempt_at,
-            expiration: self.inner.cache.load().as_ref().map(|c| c.plan.expires_at),
+            expiration: self
+                .inner
+                .cache
+                .load()
+                .as_ref()
+                .map(|c| c.credential.expiration()),
         }
     }
 
@@ -289,12 +294,12 @@ impl Inner {
             };
         };
         match outcome {
-            Ok(credential) if !credential.is_expired_at(self.clock.now()) => Ok(credential),
+            Ok(credential) if self.usable(&credential) => Ok(credential),
             Ok(credential) => Err(Error::new(
                 ErrorKind::InvalidResponse,
                 format!(
-                    "the metadata service returned a credential that expired at {}, before \
-                     it could be used; check the instance clock",
+                    "the metadata service returned a credential that expires at {}, too soon \
+                     to be used; check the instance clock",
                     format_timestamp(credential.expiration())
                 ),
             )),
@@ -309,6 +314,17 @@ impl Inner {
         }
     }
 
+    /// Whether a credential just delivered by a fetch may be handed out: before its plan's
+    /// end (its expiration less the margin), like the cached ones. A delivered credential
+    /// is the cached one, unless the fetch failed or it already ended.
+    fn usable(&self, credential: &Arc<Credential>) -> bool {
+        let now = self.clock.now();
+        match self.cache.load().as_ref() {
+            Some(c) if Arc::ptr_eq(&c.credential, credential) => now < c.plan.expires_at,
+            _ => !credential.is_expired_at(now),
+        }
+    }
+
     /// The error for a caller left without a valid credential.
     fn unavailable(
         &self,
@@ -317,10 +333,19 @@ impl Inner {
         retry_in: Option<Duration>,
     ) -> Error {
         let mut err = match cached {
-            Some(c) => cause.context(format_args!(
-                "no valid credential (the cached one expired at {}; refreshing it failed)",
-                format_timestamp(c.plan.expires_at)
-            )),
+            Some(c) => {
+                let expiration = c.credential.expiration();
+                let (verb, why) = if c.credential.is_expired_at(self.clock.now()) {
+                    ("expired", "")
+                } else {
+                    ("expires", ", too soon to hand out")
+                };
+                cause.context(format_args!(
+                    "no valid credential (the cached one {verb} at {}{why}; refreshing it \
+                     failed)",
+                    format_timestamp(expiration)
+                ))
+            }
             None => cause,
         };
         if let Some(wait) = retry_in {

@@ -25,6 +25,13 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 /// cached credential serves while it is valid.
 pub(crate) const MANDATORY_WAIT: Duration = Duration::from_millis(200);
 
+/// The longest margin before its expiration from which a credential is no longer handed
+/// out, so that no call returns a credential that expires while the call returns, or
+/// before the request it signs reaches the service. Shorter for short-lived credentials:
+/// 1/600 of the lifetime (100 ms of 60 s), which keeps it well inside the mandatory window
+/// (1/72 of the lifetime).
+pub(crate) const MAX_EXPIRY_MARGIN: Duration = Duration::from_secs(1);
+
 /// The moments that matter for one cached credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Plan {
@@ -34,7 +41,8 @@ pub(crate) struct Plan {
     /// [`MANDATORY_WAIT`] from its start, and not at all once a refresh has failed), and
     /// gets the cached value if that refresh fails or takes longer.
     pub(crate) mandatory_at: SystemTime,
-    /// From here the credential is never handed out.
+    /// From here the credential is never handed out: its expiration less a margin (at
+    /// most [`MAX_EXPIRY_MARGIN`]).
     pub(crate) expires_at: SystemTime,
 }
 
@@ -53,7 +61,7 @@ pub(crate) fn plan(cred: &Credential, fetched_at: SystemTime, jitter: f64) -> Pl
     Plan {
         refresh_at,
         mandatory_at: expires_at - lead / 6,
-        expires_at,
+        expires_at: expires_at - (lifetime / 600).min(MAX_EXPIRY_MARGIN),
     }
 }
 
@@ -88,7 +96,7 @@ mod tests {
         assert!(late.refresh_at > early.refresh_at);
         assert!(late.refresh_at <= at(6 * 3600 - 1200));
         assert_eq!(early.mandatory_at, at(6 * 3600 - 300));
-        assert_eq!(early.expires_at, at(6 * 3600));
+        assert_eq!(early.expires_at, at(6 * 3600 - 1));
     }
 
     #[test]
@@ -102,6 +110,7 @@ mod tests {
         let p = plan(&cred(0, 60), at(1), 0.0);
         assert_eq!(p.refresh_at, at(55));
         assert!(p.mandatory_at > p.refresh_at && p.mandatory_at < p.expires_at);
+        assert_eq!(p.expires_at, at(60) - Duration::from_millis(100));
     }
 
     #[test]

@@ -306,3 +306,31 @@ fn an_idle_provider_retries_failed_refreshes_on_the_backoff_schedule() {
     });
     assert_eq!(gets(), 8);
 }
+
+#[test]
+fn a_credential_is_not_handed_out_in_its_last_moments() {
+    // 6 h credentials keep a 1 s margin: a call never returns one that expires while it
+    // returns, or before the request it signs can arrive.
+    let f = Fixture::rotating(6 * 3600, 1800);
+    let p = f.provider();
+    let old = p.credential().unwrap();
+    f.mock
+        .inject(Fault::new(FaultKind::Status(500)).on(Target::Credential));
+
+    f.advance_to_before(old.expiration(), 1.5);
+    assert!(Arc::ptr_eq(&p.credential().unwrap(), &old));
+
+    f.advance_to_before(old.expiration(), 0.5);
+    assert!(p.cached_credential().is_none());
+    let err = p.credential().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::HttpStatus, "{err}");
+    let expires = ecscred_mock::format_utc(old.expiration());
+    assert!(
+        err.to_string()
+            .contains(&format!("expires at {expires}, too soon to hand out")),
+        "{err}"
+    );
+    assert!(p.warm_credential().is_none());
+    // Health still reports the credential's own expiration.
+    assert_eq!(p.refresh_status().expiration, Some(old.expiration()));
+}

@@ -11,7 +11,9 @@
 # -Werror. For each suite it starts a fresh mock on 127.0.0.1 (port 0), runs the suite,
 # checks that no secret the mock handed out (AccessKeySecret, SecurityToken, metadata
 # token) appears anywhere in the suite's output, and stops the mock. The C suite runs
-# plain, statically linked, under ASan+UBSan and under valgrind.
+# plain, statically linked, under ASan+UBSan and under valgrind; the C++ API suite
+# (test_cpp.cpp, the installed ecscred.hpp) with and without -fno-exceptions, plain and
+# under ASan+UBSan.
 #
 # Prints one line per check and suite, and last "N passed, M failed" (tests of all suites
 # plus the checks here); exits non-zero on any failure.
@@ -175,6 +177,12 @@ step "ecscred.h compiles as C99" "$CC" -std=c99 "${strict[@]}" -fsyntax-only \
 # shellcheck disable=SC2046
 step "ecscred.h compiles as C++11" "$CXX" -std=c++11 "${strict[@]}" -fsyntax-only \
     $(pkg-config --cflags ecscred) "$build/header.cpp"
+echo '#include <ecscred.hpp>' >"$build/header-hpp.cpp"
+for mode in -fexceptions -fno-exceptions; do
+    # shellcheck disable=SC2046
+    step "ecscred.hpp compiles as C++11 ($mode)" "$CXX" -std=c++11 "${strict[@]}" "$mode" \
+        -fsyntax-only $(pkg-config --cflags ecscred) "$build/header-hpp.cpp"
+done
 step "pkg-config --static lists the native libraries" \
     sh -c 'pkg-config --static --libs ecscred | grep -q -- "-lpthread"'
 step "the installed soname is libecscred.so.0" \
@@ -204,8 +212,35 @@ step "build CMake tests (ecscred::ecscred, ecscred::ecscred_static)" \
 # shellcheck disable=SC2046
 step "build examples/c (pkg-config)" "$CC" -std=c11 "${strict[@]}" \
     -o "$build/get_credential" "$repo/examples/c/get_credential.c" $(pc_shared) "${rpath[@]}"
+# A fully static executable (no libgcc_s.a exists: the driver links libgcc_eh).
+# shellcheck disable=SC2046
+step "build examples/c fully static (pkg-config ecscred-static, -static)" "$CC" -std=c11 \
+    "${strict[@]}" -static -o "$build/get_credential_static" \
+    "$repo/examples/c/get_credential.c" $(pc_static) -pthread
+step "the -static build is statically linked" \
+    sh -c "! readelf -d '$build/get_credential_static' 2>/dev/null | grep -q NEEDED"
+# The C++ API with and without exceptions, plain and under ASan+UBSan (the CMake build
+# below is a third, with exceptions).
+step "build mock.o" "$CC" -std=c11 "${strict[@]}" -g -c -o "$build/mock.o" "$here/mock.c"
+for mode in exceptions no-exceptions; do
+    cxx_mode=()
+    [ $mode = exceptions ] || cxx_mode=(-fno-exceptions)
+    # shellcheck disable=SC2046
+    step "build C++ API suite ($mode)" "$CXX" -std=c++11 "${strict[@]}" "${cxx_mode[@]}" -g \
+        -o "$build/test_cpp_$mode" "$here/test_cpp.cpp" "$build/mock.o" \
+        $(pc_shared) "${rpath[@]}" -pthread
+    # shellcheck disable=SC2046
+    step "build C++ API suite ($mode, ASan+UBSan)" "$CXX" -std=c++11 "${strict[@]}" "${cxx_mode[@]}" \
+        -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+        -o "$build/test_cpp_${mode}_asan" "$here/test_cpp.cpp" "$build/mock.o" \
+        $(pc_shared) "${rpath[@]}" -pthread
+done
 step "configure examples/cpp (CMake)" cmake -S "$repo/examples/cpp" -B "$build/example-cpp" \
     -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_FLAGS="${strict[*]}"
+# shellcheck disable=SC2046
+step "build examples/cpp/example.cpp with -fno-exceptions (pkg-config)" "$CXX" -std=c++11 \
+    "${strict[@]}" -fno-exceptions -o "$build/ecscred_example_noexcept" \
+    "$repo/examples/cpp/example.cpp" $(pc_shared) "${rpath[@]}"
 step "build examples/cpp" cmake --build "$build/example-cpp"
 
 # The fork suite and the memory scan, each in a process of its own (neither may meet the
@@ -269,7 +304,13 @@ expect_caught "valgrind catches a use after ecscred_provider_free" "Invalid read
 run_suite c-shared "$build/test_ecscred"
 run_suite c-static "$build/test_ecscred_static"
 run_suite c-cmake-static "$build/cmake/test_ecscred_cmake_static"
-run_suite cpp-wrapper "$build/cmake/test_cpp"
+run_suite cpp-cmake "$build/cmake/test_cpp"
+for mode in exceptions no-exceptions; do
+    run_suite "cpp-$mode" "$build/test_cpp_$mode"
+    ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
+        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        run_suite "cpp-$mode-asan-ubsan" "$build/test_cpp_${mode}_asan"
+done
 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_suite c-asan-ubsan "$build/test_ecscred_asan"
@@ -287,7 +328,8 @@ run_suite memory-scan-static "$build/test_memory_scan_static"
 
 # ---- examples --------------------------------------------------------------------------
 
-for example in "$build/get_credential" "$build/example-cpp/ecscred_example"; do
+for example in "$build/get_credential" "$build/get_credential_static" \
+    "$build/example-cpp/ecscred_example" "$build/ecscred_example_noexcept"; do
     name="example $(basename "$example")"
     if start_mock; then
         log="$logs/$(basename "$example").log"

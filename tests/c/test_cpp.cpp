@@ -1,7 +1,12 @@
-// Tests of the C++ RAII wrapper (examples/cpp/ecscred.hpp) against the mock metadata
-// service; run by tests/c/run.sh, built through find_package(ecscred).
+// Tests of the C++ API (the installed <ecscred.hpp>) against the mock metadata service;
+// run by tests/c/run.sh, built through find_package(ecscred) and through pkg-config, with
+// and without exceptions (-fno-exceptions: the throwing forms are compiled out and only
+// the non-throwing ones are tested), plain and under ASan+UBSan.
 
-#include "ecscred.hpp"
+#include <ecscred.hpp>
+
+#include <atomic>
+#include <mutex>
 
 #include <cstdint>
 #include <cstdio>
@@ -25,6 +30,7 @@ static std::string current_id() {
     return id;
 }
 
+#if ECSCRED_HPP_EXCEPTIONS
 static void test_get_credential() {
     ecscred::Credential cred = ecscred::get_credential();
     CHECK(current_id() == cred.access_key_id(), "id %s", cred.access_key_id());
@@ -35,9 +41,15 @@ static void test_get_credential() {
     CHECK(std::string(named.access_key_id()) == cred.access_key_id(), "same credential");
 }
 
+#endif
+
 static void test_copy_and_move() {
     static_assert(!std::is_copy_constructible<ecscred::Provider>::value, "move-only");
-    ecscred::Credential a = ecscred::get_credential();
+    ecscred::Credential a;
+    CHECK(!a && std::string(a.access_key_id()).empty() && a.expiration_unix() == 0, "empty");
+    CHECK(ecscred::try_get_credential(a) == ECSCRED_OK, "%s",
+          ecscred::last_error_message().c_str());
+    CHECK(static_cast<bool>(a), "holds one");
     std::string id = a.access_key_id();
     ecscred::Credential b = a;             // a second handle
     ecscred::Credential c = std::move(a);  // a is now empty
@@ -47,12 +59,155 @@ static void test_copy_and_move() {
     CHECK(id == a.access_key_id(), "assigned");
     std::vector<ecscred::Credential> many(100, b);
     CHECK(id == many.back().access_key_id(), "copies in a vector");
+    ecscred::Credential &self = a;
+    a = self;  // self-assignment keeps the handle
+    a = std::move(self);
+    CHECK(id == a.access_key_id(), "self-assigned");
+    ecscred_credential *raw = a.release();
+    CHECK(!a && raw != nullptr, "released");
+    a.reset(raw);
+    CHECK(id == a.access_key_id(), "adopted again");
+    a.reset();
+    CHECK(!a, "reset");
 }
 
+static void test_non_throwing() {
+    ecscred::Credential cred;
+    CHECK(ecscred::try_get_credential(cred, kRole) == ECSCRED_OK, "%s",
+          ecscred::last_error_message().c_str());
+    CHECK(current_id() == cred.access_key_id(), "id %s", cred.access_key_id());
+    CHECK(std::string(cred.access_key_secret()).size() > 0, "secret");
+    CHECK(std::string(cred.security_token()).size() > 0, "token");
+    CHECK(cred.expiration() > std::chrono::system_clock::now(), "expired");
+
+    // A failure leaves `out` as it was and is described by last_error().
+    std::string before = cred.access_key_id();
+    ecscred::Status status = ecscred::try_get_credential(cred, "bad/role");
+    CHECK(status == ECSCRED_INVALID_CONFIG, "status %u", static_cast<unsigned>(status));
+    ecscred::ErrorInfo info = ecscred::last_error(status);
+    CHECK(!info.ok() && info.status() == ECSCRED_INVALID_CONFIG, "info");
+    CHECK(std::string(info.status_name()) == "invalid config", "%s", info.status_name());
+    CHECK_CONTAINS(info.message().c_str(), "role name");
+    CHECK(before == cred.access_key_id(), "out unchanged");
+    CHECK(info.http_status() == 0, "no HTTP status for a bad role name");
+    CHECK(ecscred::last_error(ECSCRED_OK).ok() && ecscred::last_error(ECSCRED_OK).message().empty(),
+          "ok info");
+
+    ecscred::Provider provider;
+    CHECK(!provider && std::string(provider.endpoint()).empty(), "empty provider");
+    status = provider.try_credential(cred);
+    CHECK(status == ECSCRED_NULL_ARGUMENT, "empty provider: %s", ecscred::status_name(status));
+    status =
+        ecscred::Provider::create(provider, ecscred::Options().endpoint("https://127.0.0.1:1"));
+    CHECK(status == ECSCRED_INVALID_CONFIG && !provider, "invalid endpoint: %s",
+          ecscred::status_name(status));
+    status = ecscred::Provider::create(
+        provider, ecscred::Options().endpoint(mock_url()).token_ttl(std::chrono::seconds(-1)));
+    CHECK(status == ECSCRED_INVALID_CONFIG && !provider, "negative TTL: %s",
+          ecscred::status_name(status));
+    status =
+        ecscred::Provider::create(provider, ecscred::Options()
+                                                .endpoint(mock_url())
+                                                .role_name(kRole)
+                                                .fetch_timeout(std::chrono::milliseconds(4000)));
+    CHECK(status == ECSCRED_OK && provider, "create: %s", ecscred::last_error_message().c_str());
+    CHECK(provider.try_credential(cred) == ECSCRED_OK && current_id() == cred.access_key_id(),
+          "provider credential");
+
+    char endpoint[64];
+    std::snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", closed_port());
+    ecscred::Provider down;
+    CHECK(ecscred::Provider::create(down, ecscred::Options().endpoint(endpoint).role_name(kRole)) ==
+              ECSCRED_OK,
+          "create");
+    status = down.try_credential(cred);
+    CHECK(status == ECSCRED_UNREACHABLE, "status %s", ecscred::status_name(status));
+    CHECK_CONTAINS(ecscred::last_error(status).message().c_str(), endpoint);
+}
+
+// Many sources for one role share the process-wide provider: one metadata request. Runs
+// first: the process-wide provider of the role is still cold.
+static void test_source_shares_the_process_provider() {
+    mock_reset();
+    for (int i = 0; i < 50; i++) {
+        ecscred::CredentialSource source{std::string(kRole)};
+        ecscred::Credential cred;
+        CHECK(source.fetch(cred) == ECSCRED_OK, "fetch %d", i);
+        CHECK(source.last_error().ok(), "no error");
+    }
+    CHECK(mock_counter("credential_gets") == 1, "%ld credential GETs for 50 sources",
+          mock_counter("credential_gets"));
+}
+
+// Failure transitions: the handler runs once per transition to failing, from any of the
+// threads that failed; last_error() has the cause until a fetch succeeds.
+static void test_source_failures() {
+    auto provider = std::make_shared<ecscred::Provider>();
+    CHECK(ecscred::Provider::create(
+              *provider, ecscred::Options().endpoint(mock_url()).role_name(kRole)) == ECSCRED_OK,
+          "create");
+    ecscred::CredentialSource source(provider);
+    std::atomic<int> calls(0);
+    std::mutex mutex;
+    std::string seen;
+    source.on_failure([&](const ecscred::ErrorInfo &e) {
+        calls++;
+        std::lock_guard<std::mutex> lock(mutex);
+        seen = e.message();
+    });
+    ecscred::Credential cred;
+    CHECK(source.fetch(cred) == ECSCRED_OK, "first fetch");
+
+    // Credential GETs answer 404 from now on (the role is gone); a fresh provider on the
+    // same mock meets the fault at once.
+    mock_fault("{\"kind\":\"status\",\"status\":404,\"target\":\"credential\"}");
+    auto failing = std::make_shared<ecscred::Provider>();
+    CHECK(ecscred::Provider::create(
+              *failing, ecscred::Options().endpoint(mock_url()).role_name(kRole)) == ECSCRED_OK,
+          "create");
+    ecscred::CredentialSource broken(failing);
+    broken.on_failure([&](const ecscred::ErrorInfo &e) {
+        calls++;
+        std::lock_guard<std::mutex> lock(mutex);
+        seen = e.message();
+    });
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; t++) {
+        threads.emplace_back([&broken] {
+            for (int i = 0; i < 100; i++) {
+                ecscred::Credential c;
+                (void)broken.fetch(c);
+            }
+        });
+    }
+    for (auto &th : threads) th.join();
+    CHECK(calls == 1, "handler called %d times for one transition", calls.load());
+    ecscred::ErrorInfo info = broken.last_error();
+    CHECK(info.status() == ECSCRED_ROLE_NOT_FOUND, "status %s", info.status_name());
+    CHECK(info.http_status() == 404, "HTTP status %u", static_cast<unsigned>(info.http_status()));
+    CHECK_CONTAINS(info.message().c_str(), "answered 404");
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        CHECK_CONTAINS(seen.c_str(), "answered 404");
+    }
+    CHECK(source.last_error().ok(), "the working source is unaffected");
+    mock_reset();
+
+    // A source over a null provider fails cleanly.
+    ecscred::CredentialSource none{std::shared_ptr<const ecscred::Provider>()};
+    CHECK(none.fetch(cred) == ECSCRED_NULL_ARGUMENT, "null provider");
+    CHECK(none.last_error().status() == ECSCRED_NULL_ARGUMENT, "recorded");
+    // Copies share the state.
+    ecscred::CredentialSource copy = none;
+    CHECK(copy.last_error().status() == ECSCRED_NULL_ARGUMENT, "copy shares the state");
+}
+
+#if ECSCRED_HPP_EXCEPTIONS
 static void test_provider() {
-    ecscred::Provider provider(
-        ecscred::Options().endpoint(mock_url()).role_name(kRole).read_timeout(
-            std::chrono::milliseconds(2000)));
+    ecscred::Provider provider(ecscred::Options()
+                                   .endpoint(mock_url())
+                                   .role_name(kRole)
+                                   .read_timeout(std::chrono::milliseconds(2000)));
     CHECK(std::string(provider.endpoint()) == mock_url(), "endpoint %s", provider.endpoint());
     ecscred::Credential cred = provider.credential();
     CHECK(current_id() == cred.access_key_id(), "id");
@@ -87,6 +242,7 @@ static void test_errors_are_exceptions() {
     } catch (const ecscred::Error &e) {
         thrown = true;
         CHECK(e.status() == ECSCRED_UNREACHABLE, "status %s", e.status_name());
+        CHECK(e.http_status() == 0, "HTTP status %u", static_cast<unsigned>(e.http_status()));
         CHECK(std::string(e.status_name()) == "unreachable", "%s", e.status_name());
         CHECK_CONTAINS(e.what(), endpoint);
     }
@@ -120,18 +276,24 @@ static void test_errors_are_exceptions() {
     }
     CHECK(thrown, "no exception for an invalid role name");
 }
+#endif
 
 static void test_version() {
-    CHECK(std::string(ecscred::version()).find('.') != std::string::npos, "%s",
-          ecscred::version());
+    CHECK(std::string(ecscred::version()).find('.') != std::string::npos, "%s", ecscred::version());
 }
 
 int main() {
-    std::printf("ecscred %s (C++ wrapper), mock %s\n", ecscred::version(), mock_url());
+    std::printf("ecscred %s (C++ API, exceptions %s), mock %s\n", ecscred::version(),
+                ECSCRED_HPP_EXCEPTIONS ? "on" : "off", mock_url());
+    RUN(test_source_shares_the_process_provider);
     RUN(test_version);
-    RUN(test_get_credential);
     RUN(test_copy_and_move);
+    RUN(test_non_throwing);
+    RUN(test_source_failures);
+#if ECSCRED_HPP_EXCEPTIONS
+    RUN(test_get_credential);
     RUN(test_provider);
     RUN(test_errors_are_exceptions);
+#endif
     return SUMMARY();
 }

@@ -11,6 +11,7 @@
 #include <ecscred.h>
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,6 +360,150 @@ static void test_invalid_config(void) {
     CHECK(s == ECSCRED_INVALID_CONFIG, "%s", ecscred_status_str(s));
     CHECK(c == (ecscred_credential *)(uintptr_t)0x1, "out written on failure");
     CHECK_CONTAINS(last_error(), "role name");
+}
+
+/* Boolean variables: true/1/yes/on and false/0/no/off in any case; anything else is an
+ * invalid configuration naming the variable, never a silent "no". */
+static void test_boolean_variables(void) {
+    static const char *const truthy[] = {"1", "yes", "ON", " True "};
+    static const char *const falsy[] = {"0", "no", "Off", ""};
+    ecscred_options opts;
+    char message[1024];
+    ecscred_status s;
+    size_t i;
+    mock_reset();
+    mock_mode("v1-only");
+    for (i = 0; i < sizeof truthy / sizeof *truthy; i++) {
+        setenv("ALIBABA_CLOUD_IMDSV1_DISABLED", truthy[i], 1);
+        mock_options(&opts);
+        s = fetch_status(&opts, message, sizeof message);
+        CHECK(s == ECSCRED_HARDENED_MODE, "IMDSV1_DISABLED=%s: %s: %s", truthy[i],
+              ecscred_status_str(s), message);
+        setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", truthy[i], 1);
+        unsetenv("ALIBABA_CLOUD_IMDSV1_DISABLED");
+        mock_options(&opts);
+        s = fetch_status(&opts, message, sizeof message);
+        CHECK(s == ECSCRED_DISABLED, "METADATA_DISABLED=%s: %s", truthy[i],
+              ecscred_status_str(s));
+        unsetenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED");
+    }
+    CHECK(mock_counter("credential_gets") == 0, "a plain request was sent");
+    for (i = 0; i < sizeof falsy / sizeof *falsy; i++) {
+        setenv("ALIBABA_CLOUD_IMDSV1_DISABLED", falsy[i], 1);
+        setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", falsy[i], 1);
+        mock_options(&opts);
+        s = fetch_status(&opts, message, sizeof message);
+        CHECK(s == ECSCRED_OK, "=%s: %s: %s", falsy[i], ecscred_status_str(s), message);
+    }
+    setenv("ALIBABA_CLOUD_IMDSV1_DISABLED", "maybe", 1);
+    mock_options(&opts);
+    s = fetch_status(&opts, message, sizeof message);
+    CHECK(s == ECSCRED_INVALID_CONFIG, "%s", ecscred_status_str(s));
+    CHECK_CONTAINS(message, "ALIBABA_CLOUD_IMDSV1_DISABLED");
+    unsetenv("ALIBABA_CLOUD_IMDSV1_DISABLED");
+    setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "2", 1);
+    mock_options(&opts);
+    s = fetch_status(&opts, message, sizeof message);
+    CHECK(s == ECSCRED_INVALID_CONFIG, "%s", ecscred_status_str(s));
+    CHECK_CONTAINS(message, "ALIBABA_CLOUD_ECS_METADATA_DISABLED");
+    unsetenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED");
+    mock_reset();
+}
+
+/* Every numeric option at the largest value its type holds and just past its bound: an
+ * invalid configuration naming the option, never a panic. */
+static void test_option_bounds(void) {
+    static const struct {
+        size_t offset;
+        uint32_t value;
+        const char *name;
+    } cases[] = {
+        {offsetof(ecscred_options, connect_timeout_ms), UINT32_MAX, "connect_timeout"},
+        {offsetof(ecscred_options, connect_timeout_ms), 3600001, "connect_timeout"},
+        {offsetof(ecscred_options, read_timeout_ms), UINT32_MAX, "read_timeout"},
+        {offsetof(ecscred_options, read_timeout_ms), 3600001, "read_timeout"},
+        {offsetof(ecscred_options, fetch_timeout_ms), UINT32_MAX, "fetch_timeout"},
+        {offsetof(ecscred_options, fetch_timeout_ms), 3600001, "fetch_timeout"},
+        {offsetof(ecscred_options, token_ttl_seconds), UINT32_MAX, "token_ttl"},
+        {offsetof(ecscred_options, token_ttl_seconds), 21601, "token_ttl"},
+    };
+    ecscred_options opts;
+    ecscred_provider *p = NULL;
+    ecscred_status s;
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mock_options(&opts);
+        memcpy((char *)&opts + cases[i].offset, &cases[i].value, sizeof cases[i].value);
+        s = ecscred_provider_new(&opts, &p);
+        CHECK(s == ECSCRED_INVALID_CONFIG, "%s = %lu: %s", cases[i].name,
+              (unsigned long)cases[i].value, ecscred_status_str(s));
+        CHECK_CONTAINS(last_error(), cases[i].name);
+    }
+    CHECK(p == NULL, "out written on failure");
+    mock_options(&opts);
+    opts.connect_timeout_ms = opts.read_timeout_ms = opts.fetch_timeout_ms = 3600000;
+    opts.token_ttl_seconds = 21600;
+    s = ecscred_provider_new(&opts, &p);
+    CHECK(s == ECSCRED_OK, "the bounds themselves: %s: %s", ecscred_status_str(s), last_error());
+    ecscred_provider_free(p);
+}
+
+/* The health surface: a snapshot with the expiry, or the last error and the backoff. */
+static void test_refresh_status(void) {
+    ecscred_options opts;
+    ecscred_provider *p = NULL;
+    ecscred_credential *c = NULL;
+    ecscred_refresh_status *st = NULL;
+    ecscred_status s;
+    int port = closed_port();
+
+    mock_reset();
+    mock_options(&opts);
+    CHECK(ecscred_provider_new(&opts, &p) == ECSCRED_OK, "%s", last_error());
+    CHECK(ecscred_provider_refresh_status(p, &st) == ECSCRED_OK, "%s", last_error());
+    CHECK(ecscred_refresh_status_expiration_ms(st) == 0, "nothing fetched yet");
+    CHECK(ecscred_refresh_status_consecutive_failures(st) == 0, "no failure yet");
+    ecscred_refresh_status_free(st);
+    CHECK(ecscred_provider_get_credential(p, &c) == ECSCRED_OK, "%s", last_error());
+    CHECK(ecscred_provider_refresh_status(p, &st) == ECSCRED_OK, "%s", last_error());
+    CHECK(ecscred_refresh_status_expiration_ms(st) ==
+              ecscred_credential_expiration(c) * 1000,
+          "expiration %lld", (long long)ecscred_refresh_status_expiration_ms(st));
+    CHECK(ecscred_refresh_status_last_error(st) == ECSCRED_OK, "healthy");
+    CHECK(strcmp(ecscred_refresh_status_last_error_message(st), "") == 0, "no message");
+    CHECK(ecscred_refresh_status_next_attempt_ms(st) == 0, "not backing off");
+    CHECK(ecscred_refresh_status_in_flight(st) == 0, "nothing in flight");
+    ecscred_refresh_status_free(st);
+    ecscred_credential_free(c);
+    ecscred_provider_free(p);
+
+    ecscred_options_init(&opts);
+    opts.endpoint = endpoint_of_port(port);
+    opts.role_name = ROLE;
+    p = NULL;
+    CHECK(ecscred_provider_new(&opts, &p) == ECSCRED_OK, "%s", last_error());
+    s = ecscred_provider_get_credential(p, &c);
+    CHECK(s == ECSCRED_UNREACHABLE, "%s", ecscred_status_str(s));
+    CHECK(ecscred_provider_refresh_status(p, &st) == ECSCRED_OK, "%s", last_error());
+    CHECK(ecscred_refresh_status_last_error(st) == ECSCRED_UNREACHABLE, "%s",
+          ecscred_status_str(ecscred_refresh_status_last_error(st)));
+    CHECK_CONTAINS(ecscred_refresh_status_last_error_message(st), endpoint_of_port(port));
+    CHECK(ecscred_refresh_status_consecutive_failures(st) == 1, "one failure");
+    CHECK(ecscred_refresh_status_next_attempt_ms(st) > (int64_t)time(NULL) * 1000 - 1000,
+          "next attempt %lld", (long long)ecscred_refresh_status_next_attempt_ms(st));
+    ecscred_refresh_status_free(st);
+    ecscred_provider_free(p);
+
+    /* The process-wide provider of the one-call API, and the misuses. */
+    st = NULL;
+    CHECK(ecscred_get_refresh_status(ROLE, &st) == ECSCRED_OK, "%s", last_error());
+    ecscred_refresh_status_free(st);
+    CHECK(ecscred_get_refresh_status("a/b", &st) == ECSCRED_INVALID_CONFIG, "bad role");
+    CHECK(ecscred_get_refresh_status(ROLE, NULL) == ECSCRED_NULL_ARGUMENT, "NULL out");
+    CHECK(ecscred_provider_refresh_status(NULL, &st) == ECSCRED_NULL_ARGUMENT, "NULL p");
+    CHECK(ecscred_refresh_status_consecutive_failures(NULL) == 0, "NULL status");
+    CHECK(strcmp(ecscred_refresh_status_last_error_message(NULL), "") == 0, "NULL status");
+    ecscred_refresh_status_free(NULL);
 }
 
 /* Expiration at the edges of the range every binding represents (1970 to 9998): the same
@@ -941,6 +1086,9 @@ int main(void) {
     RUN(test_timeout);
     RUN(test_disabled);
     RUN(test_invalid_config);
+    RUN(test_boolean_variables);
+    RUN(test_option_bounds);
+    RUN(test_refresh_status);
     RUN(test_expiration_range);
     RUN(test_request_targets);
     RUN(test_null_arguments);

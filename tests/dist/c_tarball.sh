@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # The x86_64 C/CLI tarball as a user gets it: unpacked in a temp dir, builds
 # examples/c/get_credential.c with its own pkg-config files (shared and static) and with
-# its CMake package (shared and static), runs each against the mock metadata service
+# its CMake package (shared and static), and examples/cpp/example.cpp with its C++ header
+# (pkg-config, with and without exceptions), runs each against the mock metadata service
 # served by its own bin/ecscred, and `bin/ecscred get` gets the credential.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 top=$(unpack_tarball x86_64)
-for f in bin/ecscred include/ecscred.h lib/libecscred.a lib/libecscred.so lib/libecscred.so.0 \
+for f in bin/ecscred include/ecscred.h include/ecscred.hpp include/ecscred/aliyun_oss.hpp \
+         include/ecscred/aliyun_openapi.hpp lib/libecscred.a lib/libecscred.so lib/libecscred.so.0 \
          "lib/libecscred.so.$version" lib/pkgconfig/ecscred.pc lib/pkgconfig/ecscred-static.pc \
-         lib/cmake/ecscred/ecscredConfig.cmake lib/cmake/ecscred/ecscredConfigVersion.cmake; do
+         lib/cmake/ecscred/ecscredConfig.cmake lib/cmake/ecscred/ecscredConfigVersion.cmake \
+         README.md LICENSE; do
   [ -e "$top/$f" ] || fail "tarball lacks $f"
 done
+grep -q 'Apache License' "$top/LICENSE" || fail "the tarball's LICENSE is not the Apache License"
+grep -q "libecscred $version" "$top/README.md" || fail "the tarball's README does not name its version"
 [ "$(readlink "$top/lib/libecscred.so")" = libecscred.so.0 ] || fail "libecscred.so is not a link to libecscred.so.0"
 
 start_mock "$top/bin/ecscred"
@@ -43,6 +48,15 @@ run pc-shared shared
 # shellcheck disable=SC2046
 cc $cflags -o "$work/pc-static" "$repo/examples/c/get_credential.c" $(pkg-config --cflags --libs ecscred-static)
 run pc-static static
+# The C++ API from the same include directory; -fno-exceptions: its non-throwing form.
+for mode in exceptions no-exceptions; do
+  cxxflags="-std=c++11 -Wall -Wextra -Wpedantic -Werror"
+  [ $mode = exceptions ] || cxxflags="$cxxflags -fno-exceptions"
+  # shellcheck disable=SC2046,SC2086
+  c++ $cxxflags -o "$work/cpp-$mode" "$repo/examples/cpp/example.cpp" \
+    $(pkg-config --cflags --libs ecscred) -Wl,-rpath,"$(pkg-config --variable=libdir ecscred)"
+  run "cpp-$mode" shared
+done
 unset PKG_CONFIG_PATH
 
 cmake -S "$(dirname "$0")/cmake" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$top" \

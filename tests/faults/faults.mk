@@ -1,14 +1,16 @@
 # The fault matrix (tests/faults/, project issue 6): every fault of the mock metadata
-# service against every surface (Rust, C, Python, Go), checked against README.md's "How it
-# behaves", then a leak scan of everything the drivers printed. Writes RELIABILITY.md.
+# service against every surface (Rust, C, Python, Go, the Python SDKs, the C++ API and C++
+# SDK adapters), checked against README.md's "How it behaves", then a leak scan of
+# everything the drivers printed. Writes RELIABILITY.md.
 # Included by the top-level Makefile.
 #
-#   make test-faults    builds the four drivers and runs tests/faults/matrix.py
+#   make test-faults    builds the drivers and runs tests/faults/matrix.py
 #
 # Drivers: the Rust crate tests/faults/driver-rs (workspace member), tests/faults/driver.c
 # against an install of libecscred in a private prefix, tests/faults/driver.py with the
-# venv's ecscred, tests/faults/driver-go linked like go/go.mk links the Go package. Logs of
-# every cell go to $(TARGET_DIR)/faults/logs/<fault>/<surface>/.
+# venv's ecscred, tests/faults/driver-go linked like go/go.mk links the Go package,
+# tests/faults/driver.cpp built by tests/cpp (make cpp-build: needs ECSCRED_THIRD_PARTY,
+# see tests/cpp/cpp.mk). Logs of every cell go to $(TARGET_DIR)/faults/logs/<fault>/<surface>/.
 
 TEST_TARGETS += test-faults
 
@@ -38,5 +40,7 @@ faults-driver-go: go-prefix
 	rm -f $(FAULTS_DIR)/driver-go
 	cd tests/faults/driver-go && $(GO_ENV) $(GO) build -o $(FAULTS_DIR)/driver-go .
 
-test-faults: build python-package faults-drivers
-	$(PY) tests/faults/matrix.py --target-dir $(abspath $(TARGET_DIR)) --python $(abspath $(PY))
+# cpp-build (tests/cpp/cpp.mk): the C++ SDK provider comparison at the end of the report.
+test-faults: build python-package faults-drivers cpp-build
+	$(PY) tests/faults/matrix.py --target-dir $(abspath $(TARGET_DIR)) --python $(abspath $(PY)) \
+	  --cpp-bench $(CPP_BENCH)

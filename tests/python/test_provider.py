@@ -4,6 +4,7 @@ import datetime
 import pickle
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -163,6 +164,7 @@ def test_manual_clock() -> None:
 def test_import_without_oss2() -> None:
     code = """
 import sys
+from typing import Any
 sys.modules["oss2"] = None  # as if not installed
 import ecscred
 assert "oss2" not in [m for m in sys.modules if sys.modules[m] is not None]
@@ -181,3 +183,33 @@ print("ok")
 def test_version() -> None:
     assert ecscred.__version__
     assert set(ecscred.__all__) <= set(dir(ecscred))
+
+
+def test_refresh_status_reports_health_without_secrets(closed_port: Any) -> None:
+    with MockMetadataServer(role="EcsRamRoleTest") as mock:
+        provider = ecscred.EcsRamRoleCredentialsProvider(endpoint=mock.url)
+        fresh = provider.refresh_status()
+        assert isinstance(fresh, ecscred.RefreshStatus)
+        assert (fresh.in_flight, fresh.consecutive_failures) == (False, 0)
+        assert fresh.last_error is None and fresh.expiration is None
+        assert fresh.next_attempt_at is None
+        credential = provider.get_credentials()
+        healthy = provider.refresh_status()
+        assert healthy.expiration == credential.expiration
+        assert healthy.expiration is not None and healthy.expiration.tzinfo is not None
+        assert healthy.consecutive_failures == 0 and healthy.last_error is None
+        with pytest.raises(AttributeError):
+            healthy.consecutive_failures = 3  # type: ignore[misc]
+        shown = repr(healthy)
+        assert credential.access_key_secret not in shown
+        assert credential.security_token not in shown
+
+    broken = ecscred.EcsRamRoleCredentialsProvider(endpoint=closed_port.url)
+    with pytest.raises(ecscred.MetadataUnreachableError):
+        broken.get_credentials()
+    status = broken.refresh_status()
+    assert status.consecutive_failures == 1
+    assert isinstance(status.last_error, ecscred.MetadataUnreachableError)
+    assert status.next_attempt_at is not None and status.next_attempt_at.tzinfo is not None
+    assert status.expiration is None
+    assert "MetadataUnreachableError" in repr(status)

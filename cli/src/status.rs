@@ -1,0 +1,120 @@
+//! `ecscred status`: a health check that prints no secret.
+//!
+//! The command is a fresh process: it has no cache and no history, so "status" means
+//! "fetch now and report" (endpoint, role, expiry, and on failure the error, the failure
+//! count and when the engine would try again). A long-running program reports the health
+//! of its own provider through `refresh_status()` in its binding.
+
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+use ecscred::wire::format_timestamp;
+use ecscred::{Error, Provider};
+use serde_json::{json, Value};
+
+/// Output form of `ecscred status`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum StatusFormat {
+    /// One JSON object.
+    Json,
+    /// `key: value` lines for people.
+    Text,
+}
+
+/// Where credentials come from: the only source of this command so far.
+const SOURCE: &str = "ecs-metadata";
+
+/// Fetches once with `provider` (or reports why there is none) and prints what a health
+/// check needs. Exit
+/// status 0 when a valid credential could be had, else 10 + the error kind's code (as
+/// `ecscred get`).
+pub fn status(provider: std::result::Result<Provider, Error>, format: StatusFormat) -> ExitCode {
+    let provider = match provider {
+        Ok(provider) => provider,
+        Err(err) => {
+            // No provider: nothing but the configuration error to report.
+            let report = json!({
+                "healthy": false,
+                "source": SOURCE,
+                "last_error": error_json(&err),
+            });
+            print(&report, format);
+            return exit_code(Some(&err));
+        }
+    };
+    let outcome = provider.credential();
+    let status = provider.refresh_status();
+    let error = outcome.as_ref().err();
+    let report = json!({
+        "healthy": outcome.is_ok(),
+        "source": SOURCE,
+        "endpoint": provider.endpoint(),
+        "role": provider.role_name(),
+        "expiration": outcome.as_ref().ok().map(|c| format_timestamp(c.expiration())),
+        "last_error": error.or(status.last_error.as_ref()).map(error_json),
+        "consecutive_failures": status.consecutive_failures,
+        "next_attempt_at": status.next_attempt_at.map(format_timestamp),
+    });
+    print(&report, format);
+    exit_code(error)
+}
+
+/// An error's kind and message: the engine's messages never hold a secret.
+fn error_json(err: &Error) -> Value {
+    json!({
+        "kind": err.kind().as_str(),
+        "code": err.kind().code(),
+        "http_status": err.http_status(),
+        "message": err.message(),
+    })
+}
+
+fn exit_code(error: Option<&Error>) -> ExitCode {
+    match error {
+        None => ExitCode::SUCCESS,
+        Some(err) => ExitCode::from(10 + err.kind().code() as u8),
+    }
+}
+
+fn print(report: &Value, format: StatusFormat) {
+    match format {
+        StatusFormat::Json => println!("{report}"),
+        StatusFormat::Text => {
+            let text = |key: &str| match &report[key] {
+                Value::Null => "none".to_owned(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            println!(
+                "healthy: {}",
+                if report["healthy"] == true {
+                    "yes"
+                } else {
+                    "no"
+                }
+            );
+            println!("source: {}", text("source"));
+            if report.get("endpoint").is_some() {
+                println!("endpoint: {}", text("endpoint"));
+                match &report["role"] {
+                    Value::String(role) => println!("role: {role}"),
+                    _ => println!("role: discovered from the metadata service"),
+                }
+                println!("expiration: {}", text("expiration"));
+                println!("consecutive failures: {}", text("consecutive_failures"));
+            }
+            match &report["last_error"] {
+                Value::Object(e) => println!(
+                    "last error: {} ({}): {}",
+                    e["kind"].as_str().unwrap_or_default(),
+                    e["code"],
+                    e["message"].as_str().unwrap_or_default()
+                ),
+                _ => println!("last error: none"),
+            }
+            if report.get("endpoint").is_some() {
+                println!("next attempt: {}", text("next_attempt_at"));
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+// ecscred::aliyun_oss::CredentialsProvider inside the real aliyun-oss-cpp-sdk (1.10.1),
+// against the repository's OSS test server, which verifies every signature (V1 and V4)
+// against the credentials the mock metadata service issued. Built with -fno-exceptions,
+// as the SDK is. Run by tests/cpp/sdk_tests.py, which starts the servers, picks the scenario
+// (argv[1]) and then checks the server's own record of every request.
+//
+//   test_oss one-line    the one-line wiring (role name, discovered, own Provider), V1 and V4
+//   test_oss threads     8 threads on one client across a credential rotation
+//   test_oss outage      no metadata service: sync, callable and async calls fail cleanly
+
+#include <alibabacloud/oss/OssClient.h>
+#include <ecscred/aliyun_oss.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "check.h"
+#include "sdk_common.h"
+
+namespace oss = AlibabaCloud::OSS;
+using Adapter = ecscred::aliyun_oss::CredentialsProvider;
+
+static const char *const kRole = "EcsRamRoleTest";
+static const char *const kBucket = "ramroletest";
+
+static std::string oss_url() { return required_env("ECSCRED_TEST_OSS_URL"); }
+
+static oss::ClientConfiguration config(bool v4) {
+    oss::ClientConfiguration conf;
+    if (v4) conf.signatureVersion = oss::SignatureVersionType::V4;
+    return conf;
+}
+
+static std::unique_ptr<oss::OssClient> client_for(std::shared_ptr<oss::CredentialsProvider> p,
+                                                  bool v4) {
+    std::unique_ptr<oss::OssClient> client(new oss::OssClient(oss_url(), p, config(v4)));
+    client->SetRegion("cn-hangzhou");
+    return client;
+}
+
+static oss::ListObjectsRequest list_request() {
+    oss::ListObjectsRequest request(kBucket);
+    request.setMaxKeys(10);
+    return request;
+}
+
+// "ok" and the keys, or the SDK's error.
+static std::string describe(const oss::ListObjectOutcome &outcome) {
+    if (!outcome.isSuccess()) return outcome.error().Code() + ": " + outcome.error().Message();
+    std::string keys = "ok";
+    for (const auto &o : outcome.result().ObjectSummarys()) keys += " " + o.Key();
+    return keys;
+}
+
+static const char *const kListed = "ok ramroletest.txt test.sh";
+
+// One adapter and one client per request, as a program that builds them per call would:
+// the process-wide provider of the role serves all of them with one metadata request.
+static void test_role_name_per_request() {
+    mock_reset();
+    for (int i = 0; i < 20; i++) {
+        auto credentials = std::make_shared<Adapter>(kRole);
+        auto client = client_for(credentials, i % 2 == 1);
+        std::string got = describe(client->ListObjects(list_request()));
+        CHECK(got == kListed, "request %d: %s", i, got.c_str());
+    }
+    CHECK(mock_counter("credential_gets") == 1, "%ld credential GETs for 20 adapters",
+          mock_counter("credential_gets"));
+}
+
+static void test_discovered_role_per_request() {
+    mock_reset();
+    for (int i = 0; i < 20; i++) {
+        auto credentials = std::make_shared<Adapter>();
+        auto client = client_for(credentials, i % 2 == 0);
+        std::string got = describe(client->ListObjects(list_request()));
+        CHECK(got == kListed, "request %d: %s", i, got.c_str());
+    }
+    CHECK(mock_counter("credential_gets") == 1, "%ld credential GETs for 20 adapters",
+          mock_counter("credential_gets"));
+}
+
+// Over a Provider of one's own (explicit endpoint), moved in or shared by two adapters.
+static void test_own_provider() {
+    ecscred::Provider provider;
+    CHECK(ecscred::Provider::create(
+              provider, ecscred::Options().endpoint(mock_url()).role_name(kRole)) == ECSCRED_OK,
+          "create: %s", ecscred::last_error_message().c_str());
+    auto moved = std::make_shared<Adapter>(std::move(provider));
+    CHECK(describe(client_for(moved, true)->ListObjects(list_request())) == kListed, "moved in");
+
+    auto shared = std::make_shared<ecscred::Provider>();
+    CHECK(ecscred::Provider::create(*shared, ecscred::Options().endpoint(mock_url())) == ECSCRED_OK,
+          "create");
+    auto a = std::make_shared<Adapter>(std::shared_ptr<const ecscred::Provider>(shared));
+    auto b = std::make_shared<Adapter>(std::shared_ptr<const ecscred::Provider>(shared));
+    CHECK(describe(client_for(a, false)->ListObjects(list_request())) == kListed, "shared a");
+    CHECK(describe(client_for(b, true)->ListObjects(list_request())) == kListed, "shared b");
+    CHECK(a->lastError().ok() && b->lastError().ok(), "no error");
+}
+
+// 8 threads share one client (the OSS SDK's clients are thread-safe) and one adapter, with
+// sync and callable requests, until every thread has made 3 requests with the credential
+// the mock rotated to. The driver checks that the server verified every request.
+static void test_threads_across_rotation() {
+    auto credentials = std::make_shared<Adapter>(kRole);
+    auto client = client_for(credentials, true);
+    std::string first = credentials->getCredentials().AccessKeyId();
+    CHECK(first == issued().at(0).id, "first credential %s", first.c_str());
+
+    std::atomic<bool> failed(false);
+    std::atomic<int> done(0);
+    std::vector<std::thread> threads;
+    std::mutex mutex;
+    std::string errors;
+    for (int t = 0; t < 8; t++) {
+        threads.emplace_back([&, t] {
+            int after = 0;  // requests made after the adapter switched credentials
+            auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+            for (int i = 0; after < 3 && !failed; i++) {
+                if (std::chrono::steady_clock::now() > deadline) {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    errors += "thread " + std::to_string(t) + ": no rotation within 60 s\n";
+                    failed = true;
+                    break;
+                }
+                bool rotated = credentials->getCredentials().AccessKeyId() != first;
+                std::string got = i % 4 == 3
+                                      ? describe(client->ListObjectsCallable(list_request()).get())
+                                      : describe(client->ListObjects(list_request()));
+                if (got != kListed) {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    errors += "thread " + std::to_string(t) + ": " + got + "\n";
+                    failed = true;
+                }
+                if (rotated) after++;
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+            done++;
+        });
+    }
+    // The moment the adapter hands out the new credential, the old one must still be
+    // valid: ecscred switches ahead of expiry, not after.
+    bool switched_in_time = false;
+    while (done < 8) {
+        std::vector<Issued> ids = issued();
+        std::string now_id = credentials->getCredentials().AccessKeyId();
+        if (ids.size() >= 2 && now_id != first) {
+            switched_in_time = now_unix() < ids[0].expires;
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    for (auto &th : threads) th.join();
+    CHECK(!failed, "%s", errors.c_str());
+    CHECK(switched_in_time, "the adapter switched after the old credential expired");
+    CHECK(credentials->lastError().ok(), "%s", credentials->lastError().message().c_str());
+}
+
+// No metadata service: every call fails with the server's refusal, on every path; nothing
+// aborts; the adapter says why, and its failure handler ran once.
+static void test_outage() {
+    std::string endpoint = required_env("ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT");
+    auto credentials = std::make_shared<Adapter>(kRole);
+    std::atomic<int> reported(0);
+    credentials->onFailure([&reported](const ecscred::ErrorInfo &) { reported++; });
+    auto client = client_for(credentials, true);
+
+    auto sync = client->ListObjects(list_request());
+    CHECK(!sync.isSuccess(), "sync call succeeded");
+    auto callable = client->ListObjectsCallable(list_request()).get();
+    CHECK(!callable.isSuccess(), "callable call succeeded");
+
+    std::promise<std::string> async_result;
+    client->ListObjectsAsync(
+        list_request(), [&async_result](const oss::OssClient *, const oss::ListObjectsRequest &,
+                                        const oss::ListObjectOutcome &outcome,
+                                        const std::shared_ptr<const oss::AsyncCallerContext> &) {
+            async_result.set_value(describe(outcome));
+        });
+    std::string async_got = async_result.get_future().get();
+    CHECK(async_got != kListed, "async call succeeded");
+    std::printf("  the SDK's error: %s\n", describe(sync).c_str());
+    CHECK(sync.error().Code() == "InvalidAccessKeyId", "%s", describe(sync).c_str());
+
+    ecscred::ErrorInfo cause = credentials->lastError();
+    CHECK(cause.status() == ECSCRED_UNREACHABLE, "status %s", cause.status_name());
+    CHECK_CONTAINS(cause.message().c_str(), endpoint.c_str());
+    std::printf("  the adapter's lastError(): %s: %s\n", cause.status_name(),
+                cause.message().c_str());
+    CHECK(reported == 1, "failure handler ran %d times", reported.load());
+}
+
+int main(int argc, char **argv) {
+    std::string scenario = argc > 1 ? argv[1] : "";
+    oss::InitializeSdk();
+    std::printf("ecscred %s in aliyun-oss-cpp-sdk: %s\n", ecscred::version(), scenario.c_str());
+    if (scenario == "one-line") {
+        RUN(test_role_name_per_request);
+        RUN(test_discovered_role_per_request);
+        RUN(test_own_provider);
+    } else if (scenario == "threads") {
+        RUN(test_threads_across_rotation);
+    } else if (scenario == "outage") {
+        RUN(test_outage);
+    } else {
+        std::printf("usage: test_oss one-line|threads|outage\n");
+        return 2;
+    }
+    int status = SUMMARY();
+    oss::ShutdownSdk();
+    return status;
+}
