@@ -4,31 +4,23 @@
 //! A `MetadataClient` belongs to one provider and one fork generation (its connections
 //! belong to that generation's runtime). It is used by one fetch at a time.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use parking_lot::Mutex;
 use reqwest::{Method, StatusCode};
-use zeroize::Zeroizing;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
+use crate::http::{self, root_cause, ConnectCounter, Failure, Reply, MAX_ATTEMPTS};
 use crate::wire::{self, format_timestamp, MetadataTokenText};
 
 const TOKEN_PATH: &str = "/latest/api/token";
 const CREDENTIALS_PATH: &str = "/latest/meta-data/ram/security-credentials/";
 const TOKEN_TTL_HEADER: &str = "X-aliyun-ecs-metadata-token-ttl-seconds";
 const TOKEN_HEADER: &str = "X-aliyun-ecs-metadata-token";
-
-/// Largest response body accepted; real ones are well under 4 KiB.
-pub(crate) const MAX_BODY: usize = 64 * 1024;
-/// Attempts per request for retryable failures (5xx, 429, dropped connections).
-const MAX_ATTEMPTS: u32 = 3;
-const RETRY_BASE: Duration = Duration::from_millis(100);
-const RETRY_CAP: Duration = Duration::from_secs(1);
 
 /// A metadata token and when to stop using it.
 struct CachedToken {
@@ -43,13 +35,6 @@ enum Auth {
     /// Plain requests; why the token request failed (for the error if the instance turns
     /// out to require a token after all).
     Plain { token_failure: String },
-}
-
-/// One HTTP answer with its body read (at most [`MAX_BODY`] bytes). The body may hold
-/// secrets and is wiped when dropped.
-struct Reply {
-    status: StatusCode,
-    body: Zeroizing<Vec<u8>>,
 }
 
 /// Why one request failed before an answer arrived.
@@ -76,15 +61,14 @@ pub(crate) struct MetadataClient {
     clock: Arc<dyn Clock>,
     token: Mutex<Option<CachedToken>>,
     discovered_role: Mutex<Option<String>>,
-    /// Connections established so far. reqwest's read timer starts with the request, not
-    /// after the connect, so a timeout alone does not say whether anything answered; an
-    /// unchanged count does: the connect never completed (requests are sequential).
-    connects: Arc<AtomicU64>,
+    /// Tells a connect that never completed from an answer that did not come (requests
+    /// are sequential).
+    connects: ConnectCounter,
 }
 
 impl MetadataClient {
     pub(crate) fn new(config: Arc<Config>, clock: Arc<dyn Clock>) -> Result<MetadataClient> {
-        let connects = Arc::new(AtomicU64::new(0));
+        let connects = ConnectCounter::default();
         let http = reqwest::Client::builder()
             // Metadata traffic must never reach a proxy: HTTP_PROXY and friends are ignored.
             .no_proxy()
@@ -95,9 +79,7 @@ impl MetadataClient {
             .pool_max_idle_per_host(0)
             .user_agent(concat!("ecscred/", env!("CARGO_PKG_VERSION")))
             .tls_backend_preconfigured(crate::source::sts::no_tls()?)
-            .connector_layer(tower::util::MapResponseLayer::new(count_into(Arc::clone(
-                &connects,
-            ))))
+            .connector_layer(connects.layer())
             .build()
             .map_err(|e| {
                 Error::new(
@@ -341,7 +323,7 @@ impl MetadataClient {
         ttl: Duration,
     ) -> std::result::Result<Reply, SendError> {
         let ttl = ttl.as_secs().to_string();
-        self.send_with_retries(|| {
+        self.send_with_retries(&format!("PUT {url}"), || {
             self.http
                 .request(Method::PUT, url.clone())
                 .header(TOKEN_TTL_HEADER, ttl.as_str())
@@ -355,7 +337,7 @@ impl MetadataClient {
         url: &reqwest::Url,
         token: Option<&MetadataTokenText>,
     ) -> Result<Reply> {
-        self.send_with_retries(|| {
+        self.send_with_retries(&format!("{method} {url}"), || {
             let request = self.http.request(method.clone(), url.clone());
             match token {
                 Some(token) => request.header(TOKEN_HEADER, token.0.expose()),
@@ -371,11 +353,12 @@ impl MetadataClient {
     /// The last answer is returned whatever its status.
     async fn send_with_retries(
         &self,
+        what: &str,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> std::result::Result<Reply, SendError> {
         let mut attempt = 1;
         loop {
-            let outcome = self.send_once(build()).await;
+            let outcome = self.send_once(what, build()).await;
             let retry = match &outcome {
                 Ok(reply) => {
                     reply.status.is_server_error() || reply.status == StatusCode::TOO_MANY_REQUESTS
@@ -386,50 +369,29 @@ impl MetadataClient {
             if !retry || attempt >= MAX_ATTEMPTS {
                 return outcome;
             }
-            let ceiling = RETRY_BASE.saturating_mul(1 << (attempt - 1)).min(RETRY_CAP);
-            tokio::time::sleep(ceiling.mul_f64(fastrand::f64())).await;
+            tokio::time::sleep(http::retry_delay(attempt)).await;
             attempt += 1;
         }
     }
 
     async fn send_once(
         &self,
+        what: &str,
         request: reqwest::RequestBuilder,
     ) -> std::result::Result<Reply, SendError> {
-        // `Connection: close`: the connection, whose read and write buffers held this
-        // answer (a secret, a token) and the token header, ends with the answer instead of
-        // idling in a pool; its buffers are freed (and, with the wiping allocator, wiped)
-        // now. One more loopback connect per request is nothing at one fetch per hours.
-        let request = request
-            .header(reqwest::header::CONNECTION, "close")
-            .build()
-            .map_err(|e| SendError::Fatal(Error::new(ErrorKind::InvalidConfig, root_cause(&e))))?;
-        let what = format!("{} {}", request.method(), request.url());
-        let connects = self.connects.load(Ordering::Acquire);
-        let mut response = self.http.execute(request).await.map_err(|e| {
-            let connected = self.connects.load(Ordering::Acquire) != connects;
-            self.classify(&what, &e, connected)
-        })?;
-        let status = response.status();
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_BODY as u64)
-        {
-            return Err(SendError::Fatal(too_large(&what)));
-        }
-        let mut body = Zeroizing::new(Vec::new());
-        while let Some(chunk) = response
-            .chunk()
+        // One connection per request (see `http::exchange`): one more loopback connect per
+        // request is nothing at one fetch per hours.
+        let reply = http::exchange(&self.http, &self.connects, request)
             .await
-            .map_err(|e| self.classify(&what, &e, true))?
-        {
-            if body.len() + chunk.len() > MAX_BODY {
-                return Err(SendError::Fatal(too_large(&what)));
-            }
-            append_wiped(&mut body, &chunk);
-        }
-        tracing::debug!(request = %what, status = status.as_u16(), "metadata service answered");
-        Ok(Reply { status, body })
+            .map_err(|failure| match failure {
+                Failure::Build(e) => {
+                    SendError::Fatal(Error::new(ErrorKind::InvalidConfig, root_cause(&e)))
+                }
+                Failure::TooLarge => SendError::Fatal(http::too_large(what)),
+                Failure::Transport { error, connected } => self.classify(what, &error, connected),
+            })?;
+        tracing::debug!(request = %what, status = reply.status.as_u16(), "metadata service answered");
+        Ok(reply)
     }
 
     /// Sorts a transport error. `connected`: a connection was established for this
@@ -461,27 +423,6 @@ impl MetadataClient {
     }
 }
 
-/// The response map of the connector layer: counts each established connection into
-/// `connects` and passes it on. Generic because reqwest's connection type is unnameable.
-fn count_into<T>(connects: Arc<AtomicU64>) -> impl Fn(T) -> T + Clone {
-    move |connection| {
-        connects.fetch_add(1, Ordering::Release);
-        connection
-    }
-}
-
-/// Appends `bytes` to `body`. When that needs a larger buffer, the old one is wiped as it
-/// is replaced (a plain `extend` would free it with its contents in place).
-pub(crate) fn append_wiped(body: &mut Zeroizing<Vec<u8>>, bytes: &[u8]) {
-    let needed = body.len() + bytes.len();
-    if needed > body.capacity() {
-        let mut larger = Zeroizing::new(Vec::with_capacity(needed.max(2 * body.capacity())));
-        larger.extend_from_slice(body);
-        *body = larger; // the old buffer is dropped here: `Zeroizing` wipes its capacity
-    }
-    body.extend_from_slice(bytes);
-}
-
 fn unexpected(what: &str, method: &str, url: &reqwest::Url, reply: &Reply) -> Error {
     let status = reply.status;
     let kind = if status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED {
@@ -494,21 +435,4 @@ fn unexpected(what: &str, method: &str, url: &reqwest::Url, reply: &Reply) -> Er
         message.push_str(&format!(" after {MAX_ATTEMPTS} attempts"));
     }
     Error::new(kind, message).with_status(status.as_u16())
-}
-
-fn too_large(what: &str) -> Error {
-    Error::new(
-        ErrorKind::InvalidResponse,
-        format!("{what}: the answer is larger than {} KiB", MAX_BODY / 1024),
-    )
-}
-
-/// The innermost cause of a transport error, e.g. "Connection refused (os error 111)".
-/// Transport errors name URLs and OS errors, never headers or bodies.
-pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause: &(dyn std::error::Error + 'static) = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
 }

@@ -26,6 +26,7 @@ mod config;
 mod credential;
 mod error;
 mod fork;
+mod http;
 mod imds;
 mod provider;
 mod schedule;

@@ -474,3 +474,20 @@ fn rollover_under_32_threads_makes_one_sts_call_and_nobody_waits_for_a_slow_sts(
     assert_eq!(f.sts.counters().max_concurrent, 1);
     assert!(!p.credential().unwrap().is_expired_at(f.clock.now()));
 }
+
+#[test]
+fn an_sts_endpoint_where_packets_vanish_is_unreachable_not_a_read_timeout() {
+    let f = OidcFixture::default();
+    let hole = ecscred_mock::Blackhole::start().unwrap();
+    let p = f
+        .builder()
+        .sts_endpoint(hole.url())
+        .connect_timeout(Duration::from_millis(300))
+        .read_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let e = p.credential().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unreachable, "{e}");
+    assert!(e.to_string().contains("could not connect"), "{e}");
+    assert!(!e.to_string().contains("read_timeout"), "{e}");
+}

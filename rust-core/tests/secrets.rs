@@ -5,35 +5,14 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::Fixture;
+use common::{Fixture, LogCapture};
 use ecscred_mock::{Fault, FaultKind, MockConfig, Mode, Target};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[test]
 fn secrets_never_reach_logs_or_errors() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .init();
+    let capture = LogCapture::install();
 
     let f = Fixture::new(
         MockConfig::default()
@@ -114,7 +93,7 @@ fn secrets_never_reach_logs_or_errors() {
     let err = op.credential().unwrap_err();
     texts.push(format!("{err} {err:?}"));
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         logs.contains("fetched a credential"),
         "logging was captured"

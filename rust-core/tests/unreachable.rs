@@ -3,35 +3,17 @@
 //! request as a plain request (a second connect that could only hang the same way).
 //! Its own test binary because it installs the global log subscriber.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::Duration;
 
+use common::LogCapture;
 use ecscred::{ErrorKind, Provider};
 use ecscred_mock::Blackhole;
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn a_connect_that_never_completes_is_unreachable_whatever_the_timers() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .init();
+    let capture = LogCapture::install();
     let hole = Blackhole::start().expect("a loopback port where connects hang");
 
     // The defaults (read timeout = connect timeout), a read timeout shorter than the
@@ -53,7 +35,7 @@ fn a_connect_that_never_completes_is_unreachable_whatever_the_timers() {
         // The token request's connect failed: no plain request followed it.
         assert!(text.contains("PUT"), "{text}");
     }
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         !logs.contains("using plain requests"),
         "a failed connect fell back to plain requests:\n{logs}"

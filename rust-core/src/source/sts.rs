@@ -9,7 +9,6 @@
 //! always verified. The metadata client never uses any of this (plain HTTP).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use rustls::pki_types::CertificateDer;
@@ -20,15 +19,11 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
-use crate::imds::{append_wiped, root_cause, MAX_BODY};
+use crate::http::{self, root_cause, ConnectCounter, Failure, Reply, MAX_ATTEMPTS};
 use crate::wire::{format_timestamp, parse_timestamp};
 
 /// The STS API version every call names.
 const API_VERSION: &str = "2015-04-01";
-/// Attempts per call for retryable failures (5xx, throttling, connection failures).
-const MAX_ATTEMPTS: u32 = 3;
-const RETRY_BASE: Duration = Duration::from_millis(100);
-const RETRY_CAP: Duration = Duration::from_secs(1);
 
 /// A TLS client configuration for the plain-HTTP metadata client: reqwest (built with
 /// rustls and no default crypto provider) needs one to build a client at all; it has no
@@ -184,12 +179,6 @@ fn is_code_like(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
-/// One HTTP answer with its body read (at most [`MAX_BODY`] bytes), wiped when dropped.
-struct Reply {
-    status: StatusCode,
-    body: Zeroizing<Vec<u8>>,
-}
-
 impl Reply {
     /// STS's error code, when the body is an error answer with a code safe to show.
     fn error(&self) -> ErrorAnswer {
@@ -217,6 +206,7 @@ enum SendError {
 /// An STS endpoint and a TLS client for it. Belongs to one provider and fork generation.
 pub(crate) struct StsClient {
     http: reqwest::Client,
+    connects: ConnectCounter,
     endpoint: reqwest::Url,
     config: Arc<Config>,
     clock: Arc<dyn Clock>,
@@ -236,6 +226,7 @@ impl StsClient {
                 format!("the STS endpoint is not a valid URL ({e})"),
             )
         })?;
+        let connects = ConnectCounter::default();
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(sts_tls(extra_roots)?)
             // STS traffic carries the OIDC token: no proxy ever sees it.
@@ -244,6 +235,7 @@ impl StsClient {
             .connect_timeout(config.connect_timeout)
             .read_timeout(config.read_timeout)
             .pool_max_idle_per_host(0)
+            .connector_layer(connects.layer())
             .user_agent(concat!("ecscred/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| {
@@ -254,6 +246,7 @@ impl StsClient {
             })?;
         Ok(StsClient {
             http,
+            connects,
             endpoint,
             config,
             clock,
@@ -330,8 +323,7 @@ impl StsClient {
                     Err(SendError::Retry(e) | SendError::Fatal(e)) => Err(e),
                 };
             }
-            let ceiling = RETRY_BASE.saturating_mul(1 << (attempt - 1)).min(RETRY_CAP);
-            tokio::time::sleep(ceiling.mul_f64(fastrand::f64())).await;
+            tokio::time::sleep(http::retry_delay(attempt)).await;
             attempt += 1;
         }
     }
@@ -341,40 +333,25 @@ impl StsClient {
         what: &str,
         request: reqwest::RequestBuilder,
     ) -> std::result::Result<Reply, SendError> {
-        // One connection per call, closed with the answer: its buffers (the token went out
-        // through them, the secret came in) are freed at once, not pooled.
-        let request = request
-            .header(reqwest::header::CONNECTION, "close")
-            .build()
-            .map_err(|e| SendError::Fatal(Error::new(ErrorKind::InvalidConfig, root_cause(&e))))?;
-        let mut response = self
-            .http
-            .execute(request)
+        // One connection per call (see `http::exchange`): the token went out through its
+        // buffers and the secret came in.
+        let reply = http::exchange(&self.http, &self.connects, request)
             .await
-            .map_err(|e| self.classify(what, &e))?;
-        let status = response.status();
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_BODY as u64)
-        {
-            return Err(SendError::Fatal(too_large(what)));
-        }
-        let mut body = Zeroizing::new(Vec::new());
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.classify(what, &e))?
-        {
-            if body.len() + chunk.len() > MAX_BODY {
-                return Err(SendError::Fatal(too_large(what)));
-            }
-            append_wiped(&mut body, &chunk);
-        }
-        tracing::debug!(request = %what, status = status.as_u16(), "STS answered");
-        Ok(Reply { status, body })
+            .map_err(|failure| match failure {
+                Failure::Build(e) => {
+                    SendError::Fatal(Error::new(ErrorKind::InvalidConfig, root_cause(&e)))
+                }
+                Failure::TooLarge => SendError::Fatal(http::too_large(what)),
+                Failure::Transport { error, connected } => self.classify(what, &error, connected),
+            })?;
+        tracing::debug!(request = %what, status = reply.status.as_u16(), "STS answered");
+        Ok(reply)
     }
 
-    fn classify(&self, what: &str, e: &reqwest::Error) -> SendError {
+    /// Sorts a transport error. `connected`: a connection was established for this
+    /// request; a connect that does not complete is "could not connect" whichever timer
+    /// ended it.
+    fn classify(&self, what: &str, e: &reqwest::Error, connected: bool) -> SendError {
         if let Some(tls) = find_tls_error(e) {
             return SendError::Fatal(Error::new(
                 ErrorKind::Unreachable,
@@ -384,12 +361,10 @@ impl StsClient {
                 ),
             ));
         }
-        if e.is_connect() {
+        if e.is_connect() || (e.is_timeout() && !connected) {
             let how = if e.is_timeout() {
-                format!(
-                    "timed out after {} ms",
-                    self.config.connect_timeout.as_millis()
-                )
+                let waited = self.config.connect_timeout.min(self.config.read_timeout);
+                format!("no connection within {} ms", waited.as_millis())
             } else {
                 root_cause(e)
             };
@@ -470,13 +445,6 @@ fn is_safe_message(message: &str, form: &str) -> bool {
         || !bytes
             .windows(16)
             .any(|w| std::str::from_utf8(w).is_ok_and(|w| form.contains(w)))
-}
-
-fn too_large(what: &str) -> Error {
-    Error::new(
-        ErrorKind::InvalidResponse,
-        format!("{what}: the answer is larger than {} KiB", MAX_BODY / 1024),
-    )
 }
 
 #[cfg(test)]
