@@ -23,8 +23,13 @@ func TestExpirationRangeEdges(t *testing.T) {
 		{"9999-01-01T07:59:59+08:00", latest},
 		{"9998-12-31t23:59:59.5z", latest},
 		{"2030-01-02T11:04:05+08:00", time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)},
+		// A leap second is the second before it (the instant the system clock shows).
+		{"2030-06-30T23:59:60Z", time.Date(2030, 6, 30, 23, 59, 59, 0, time.UTC)},
+		{"2030-07-01T07:59:60.5+08:00", time.Date(2030, 6, 30, 23, 59, 59, 0, time.UTC)},
+		{"9998-12-31T23:59:60Z", latest},
 		{"9999-01-01T00:00:00Z", time.Time{}},
 		{"2030-01-02T03:04:05", time.Time{}},
+		{"2030-06-29T23:59:60Z", time.Time{}},
 	}
 	m := startMock(t)
 	for _, c := range cases {

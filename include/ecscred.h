@@ -547,11 +547,15 @@ uint16_t ecscred_last_error_http_status(void);
  * Fork: in a child, the callback stays installed and is called by the child's own
  * threads. A call of the callback that was running in another thread of the parent at the
  * fork never returns in the child (that thread does not exist there): it is not waited
- * for, and this function returns in the child as in any process.
+ * for, and this function returns in the child as in any process. A `fork()` made while
+ * another thread is in the very first call waits (microseconds) until that call has
+ * installed ecscred's logging, so the child has it too.
  *
  * Errors: `ECSCRED_INVALID_ARGUMENT` (unknown level, or called from inside the callback),
  * `ECSCRED_INTERNAL` (another log subscriber already owns the process, which only
- * happens when ecscred's Rust code is linked twice into one program).
+ * happens when ecscred's Rust code is linked twice into one program; or the process was
+ * forked without fork handlers, by `_Fork` or a raw `clone`, while another thread was in
+ * the very first call).
  *
  * # Safety
  *

@@ -31,6 +31,7 @@ mod credential;
 mod handle;
 mod last_error;
 mod log;
+mod log_install;
 mod oidc;
 mod options;
 mod provider;

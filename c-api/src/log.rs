@@ -9,13 +9,14 @@
 //! The callback is an `ArcSwapOption` (lock-free), and the locks that let
 //! `ecscred_set_log_callback` wait for running calls belong to one fork generation
 //! ([`ecscred_core::fork_generation`]): a child makes its own instead of waiting for the
-//! parent's threads, which do not exist there.
+//! parent's threads, which do not exist there. The one-time installation of the
+//! subscriber is fork-safe too (see `log_install.rs`).
 
 use std::cell::Cell;
 use std::ffi::{c_char, c_void, CString};
 use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
 use parking_lot::{Mutex, RwLock};
@@ -78,8 +79,6 @@ unsafe impl Sync for Sink {}
 static SINK: ArcSwapOption<Sink> = ArcSwapOption::const_empty();
 /// The most verbose level delivered, as an `ecscred_log_level`.
 static MAX_LEVEL: AtomicU32 = AtomicU32::new(ecscred_log_level::ECSCRED_LOG_OFF as u32);
-/// Whether the subscriber is installed (or why it could not be).
-static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
 /// Threads running the callback right now (in any generation). Only a hint that lets
 /// [`refuse_in_callback`] skip its thread-local look-up while no callback runs anywhere.
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
@@ -314,11 +313,15 @@ impl Visit for Line {
 /// Fork: in a child, the callback stays installed and is called by the child's own
 /// threads. A call of the callback that was running in another thread of the parent at the
 /// fork never returns in the child (that thread does not exist there): it is not waited
-/// for, and this function returns in the child as in any process.
+/// for, and this function returns in the child as in any process. A `fork()` made while
+/// another thread is in the very first call waits (microseconds) until that call has
+/// installed ecscred's logging, so the child has it too.
 ///
 /// Errors: `ECSCRED_INVALID_ARGUMENT` (unknown level, or called from inside the callback),
 /// `ECSCRED_INTERNAL` (another log subscriber already owns the process, which only
-/// happens when ecscred's Rust code is linked twice into one program).
+/// happens when ecscred's Rust code is linked twice into one program; or the process was
+/// forked without fork handlers, by `_Fork` or a raw `clone`, while another thread was in
+/// the very first call).
 ///
 /// # Safety
 ///
@@ -340,7 +343,7 @@ pub unsafe extern "C" fn ecscred_set_log_callback(
         }
         refuse_in_callback(F)?;
         if callback.is_some() {
-            install()?;
+            crate::log_install::install_once(CallbackSubscriber)?;
         }
         let calls = calls();
         {
@@ -357,18 +360,4 @@ pub unsafe extern "C" fn ecscred_set_log_callback(
         tracing::callsite::rebuild_interest_cache();
         Ok(())
     })
-}
-
-fn install() -> Result<(), Failure> {
-    INSTALLED
-        .get_or_init(|| {
-            tracing::subscriber::set_global_default(CallbackSubscriber).map_err(|e| e.to_string())
-        })
-        .clone()
-        .map_err(|why| {
-            Failure::new(
-                ecscred_status::ECSCRED_INTERNAL,
-                format!("ecscred_set_log_callback: cannot install the log subscriber ({why})"),
-            )
-        })
 }

@@ -127,6 +127,16 @@ pub(crate) fn utc_datetime<'py>(
     field: &str,
     t: SystemTime,
 ) -> PyResult<Bound<'py, PyAny>> {
+    // Python code, and the `PyOnceLock` takes the GIL again the first time: see
+    // `gil::call_python`.
+    crate::gil::call_python(py, |py| utc_datetime_of(py, field, t))
+}
+
+fn utc_datetime_of<'py>(
+    py: Python<'py>,
+    field: &str,
+    t: SystemTime,
+) -> PyResult<Bound<'py, PyAny>> {
     let (epoch, timedelta) = EPOCH_AND_DELTA.get_or_try_init(py, || -> PyResult<_> {
         let datetime = py.import("datetime")?;
         let utc = datetime.getattr("timezone")?.getattr("utc")?;

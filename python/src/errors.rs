@@ -49,19 +49,18 @@ pub(crate) fn invalid_response(py: Python<'_>, message: &str) -> PyErr {
 }
 
 fn make(py: Python<'_>, message: &str, code: u32, status: Option<u16>, retryable: bool) -> PyErr {
-    let built = FACTORY
-        .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-            Ok(py
-                .import("ecscred._errors")?
-                .getattr("_from_core")?
-                .unbind())
-        })
-        .and_then(|factory| {
-            // The factory is Python code: see `gil::call_python`.
-            crate::gil::call_python(py, |py| {
-                factory.bind(py).call1((message, code, status, retryable))
+    // The factory is Python code, and a `PyOnceLock` takes the GIL again on its first
+    // initialization: see `gil::call_python`.
+    let built = crate::gil::call_python(py, |py| {
+        FACTORY
+            .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+                Ok(py
+                    .import("ecscred._errors")?
+                    .getattr("_from_core")?
+                    .unbind())
             })
-        });
+            .and_then(|factory| factory.bind(py).call1((message, code, status, retryable)))
+    });
     match built {
         Ok(exc) => PyErr::from_value(exc),
         // Only a broken installation gets here; still say what failed.

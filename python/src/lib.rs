@@ -40,6 +40,7 @@ fn _ecscred(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(provider::shared_provider, m)?)?;
     m.add_function(wrap_pyfunction!(logging::flush_logs, m)?)?;
     m.add_function(wrap_pyfunction!(gil::at_exit, m)?)?;
+    m.add_function(wrap_pyfunction!(gil::parked_threads, m)?)?;
     m.add_function(wrap_pyfunction!(errors::error_kinds, m)?)?;
     Ok(())
 }

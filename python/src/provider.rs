@@ -94,12 +94,15 @@ impl EcsRamRoleCredentialsProvider {
                 return Ok(last.snapshot.clone_ref(py));
             }
         }
-        let snapshot = Py::new(py, Credentials::new(py, &credential)?)?;
-        self.last.store(Some(Arc::new(Translated {
-            credential,
-            snapshot: snapshot.clone_ref(py),
-        })));
-        Ok(snapshot)
+        // Makes Python objects, the first time through a `PyOnceLock`: see `gil::call_python`.
+        gil::call_python(py, |py| {
+            let snapshot = Py::new(py, Credentials::new(py, &credential)?)?;
+            self.last.store(Some(Arc::new(Translated {
+                credential,
+                snapshot: snapshot.clone_ref(py),
+            })));
+            Ok(snapshot)
+        })
     }
 }
 
@@ -243,10 +246,10 @@ impl EcsRamRoleCredentialsProvider {
         // more than the whole call). Anything else may wait on the network: release it.
         let credential = match inner.cached_credential() {
             Some(credential) => credential,
-            None => {
+            None => gil::call_python(py, |py| {
                 crate::logging::refresh_threshold(py);
-                gil::detach(py, || inner.credential()).map_err(|e| to_py_err(py, &e))?
-            }
+                gil::detach(py, || inner.credential()).map_err(|e| to_py_err(py, &e))
+            })?,
         };
         self.snapshot(py, credential)
     }

@@ -152,8 +152,7 @@ impl MockServer {
         for fault in faults {
             config = config.with_fault(Fault::from_json(&fault).map_err(PyValueError::new_err)?);
         }
-        let server = py
-            .detach(|| RustMock::start(config))
+        let server = crate::gil::detach(py, || RustMock::start(config))
             .map_err(|e| PyValueError::new_err(format!("cannot start the mock: {e}")))?;
         let url = server.url();
         Ok(MockServer {

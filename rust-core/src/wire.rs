@@ -170,9 +170,23 @@ pub const LATEST_UNIX_SECONDS: u64 = 253_370_764_799;
 /// seconds and any zone: `Z`, `z` or a numeric offset (`+08:00`, converted exactly). A
 /// timestamp without a zone is refused (its instant is ambiguous), and so is one outside
 /// the years 1970 to 9998 (see [`LATEST_UNIX_SECONDS`]).
+///
+/// A leap second, `23:59:60[.f]` UTC on the last day of a month (RFC 3339 allows it, and
+/// nowhere else), is the instant `23:59:59[.f]`: what the system clock reads during it
+/// (Unix time has no leap seconds; Linux repeats 23:59:59), so a credential that expires
+/// then is never taken as valid after it expired. That is the instant every binding
+/// converts, so all show the same second.
 pub fn parse_timestamp(s: &str) -> Result<SystemTime, WireError> {
-    let parsed =
-        OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|_| WireError::Timestamp("timestamp"))?;
+    let s = s.trim();
+    let invalid = |_| WireError::Timestamp("timestamp");
+    let mut parsed = OffsetDateTime::parse(s, &Rfc3339).map_err(invalid)?;
+    // The parser accepts `60` only at a valid leap second, which it reads as
+    // 23:59:59.999999999 (the fraction dropped). The seconds field of an accepted
+    // timestamp is always at bytes 17..19 (`YYYY-MM-DDThh:mm:ss`).
+    if s.get(17..19) == Some("60") {
+        parsed = OffsetDateTime::parse(&format!("{}59{}", &s[..17], &s[19..]), &Rfc3339)
+            .map_err(invalid)?;
+    }
     Some(SystemTime::from(parsed))
         .filter(|t| is_representable(*t))
         .ok_or(WireError::Timestamp("timestamp"))
@@ -275,6 +289,37 @@ mod tests {
         );
         assert!(parse_timestamp("2017-06-09T09:17:19").is_err());
         assert!(parse_timestamp("2017-06-09 09:17:19").is_err());
+    }
+
+    #[test]
+    fn a_leap_second_is_the_second_before_it() {
+        // 2016-12-31T23:59:59Z, the second before the last leap second so far.
+        let before = SystemTime::UNIX_EPOCH + Duration::from_secs(1_483_228_799);
+        for same in [
+            "2016-12-31T23:59:60Z",
+            "2017-01-01T07:59:60+08:00",
+            "2016-12-31t23:59:60z",
+        ] {
+            assert_eq!(parse_timestamp(same), Ok(before), "{same}");
+        }
+        assert_eq!(
+            parse_timestamp("2016-12-31T23:59:60.25Z"),
+            Ok(before + Duration::from_millis(250))
+        );
+        // The last accepted second has one too, and it stays in range.
+        assert_eq!(
+            parse_timestamp("9998-12-31T23:59:60Z"),
+            Ok(SystemTime::UNIX_EPOCH + Duration::from_secs(LATEST_UNIX_SECONDS))
+        );
+        // Only at the end of a month, UTC.
+        for bad in [
+            "2016-12-30T23:59:60Z",
+            "2016-12-31T23:58:60Z",
+            "2016-12-31T23:59:60+08:00",
+            "2016-12-31T23:59:61Z",
+        ] {
+            assert!(parse_timestamp(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

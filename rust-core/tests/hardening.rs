@@ -183,6 +183,29 @@ fn expirations_at_the_edges_of_the_accepted_range() {
     );
 }
 
+/// A leap second, `23:59:60`, is the second before it (the instant the system clock shows
+/// then). The C, Python and Go tests send the same texts and expect the same instants.
+#[test]
+fn a_leap_second_expiration_is_the_second_before_it() {
+    let c = with_expiration("2030-06-30T23:59:60Z").unwrap();
+    assert_eq!(
+        c.expiration(),
+        UNIX_EPOCH + Duration::from_secs(1_909_094_399)
+    );
+    let c = with_expiration("2030-07-01T07:59:60.5+08:00").unwrap();
+    assert_eq!(
+        c.expiration(),
+        UNIX_EPOCH + Duration::from_millis(1_909_094_399_500)
+    );
+    let c = with_expiration("9998-12-31T23:59:60Z").unwrap();
+    assert_eq!(
+        c.expiration(),
+        UNIX_EPOCH + Duration::from_secs(LATEST_UNIX_SECONDS)
+    );
+    let err = with_expiration("2030-06-29T23:59:60Z").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse, "not a month's end");
+}
+
 #[test]
 fn an_outage_in_the_mandatory_window_never_holds_back_the_valid_credential() {
     // 12 min credentials: refresh from 60 s before expiry, mandatory window the last 10 s.

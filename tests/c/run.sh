@@ -368,7 +368,8 @@ run_suite fork "$build/test_fork_logging"
 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_suite fork-asan-ubsan "$build/test_fork_logging_asan"
-run_suite fork-valgrind "${valgrind_args[@]}" "$build/test_fork_logging"
+# Fewer forks during the first ecscred_set_log_callback: each costs valgrind a second.
+ECSCRED_TEST_FIRST_SET_ATTEMPTS=20 run_suite fork-valgrind "${valgrind_args[@]}" "$build/test_fork_logging"
 run_suite memory-scan "$build/test_memory_scan"
 run_oidc_suite oidc "$build/test_oidc"
 run_oidc_suite memory-scan-oidc "$build/test_memory_scan"

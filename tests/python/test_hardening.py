@@ -29,6 +29,11 @@ def provider(mock: MockMetadataServer, **options: object) -> ecscred.EcsRamRoleC
         ("9999-01-01T07:59:59+08:00", LATEST),
         ("9998-12-31t23:59:59.5z", LATEST.replace(microsecond=500_000)),
         ("2030-01-02T11:04:05+08:00", datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        # A leap second is the second before it (the instant the system clock shows).
+        ("2030-06-30T23:59:60Z", datetime.datetime(2030, 6, 30, 23, 59, 59, tzinfo=UTC)),
+        ("2030-07-01T07:59:60.5+08:00",
+         datetime.datetime(2030, 6, 30, 23, 59, 59, 500_000, tzinfo=UTC)),
+        ("9998-12-31T23:59:60Z", LATEST),
     ],
 )
 def test_expiration_in_range_converts_exactly(mock: MockMetadataServer, sent: str, want: datetime.datetime) -> None:
@@ -39,7 +44,9 @@ def test_expiration_in_range_converts_exactly(mock: MockMetadataServer, sent: st
     assert "9998" in repr(creds) or "2030" in repr(creds)
 
 
-@pytest.mark.parametrize("sent", ["9999-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2030-01-02T03:04:05"])
+@pytest.mark.parametrize(
+    "sent", ["9999-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2030-01-02T03:04:05", "2030-06-29T23:59:60Z"]
+)
 def test_expiration_out_of_range_is_the_librarys_error(mock: MockMetadataServer, sent: str) -> None:
     mock.inject("expiration", target="credential", count=1, expiration=sent)
     with pytest.raises(ecscred.InvalidResponseError) as info:
