@@ -5,8 +5,8 @@
 #                                       about 11 for make dist from an empty target dir)
 #   make bench-report BENCH_ONLY=rollover,cold
 #                                       some sections only (rust, c, python-warm, go,
-#                                       rollover, outage, cold, footprint, openapi, cpp, dist), printed
-#                                       to stdout
+#                                       rollover, outage, cold, footprint, openapi, cpp, oidc,
+#                                       dist), printed to stdout
 #   make soak [SOAK_SECONDS=600]        rotation + faults + threads + forks; exits non-zero on
 #                                       any expired, torn or unexplained failure or leak
 #

@@ -18,7 +18,9 @@
 //   snapshot (ecscred_credential_clone: no copy of the secrets, cannot fail), moving
 //   transfers it, the destructor frees it. Its strings live as long as the object.
 // - ecscred::Provider owns an ecscred_provider (move-only: the C ABI has no provider
-//   clone; share one through a std::shared_ptr). ecscred::Options configures it.
+//   clone; share one through a std::shared_ptr). ecscred::Options configures one of the
+//   metadata service; ecscred::OidcOptions one of the OIDC source (an ACK pod's role with
+//   RRSA, through STS: Provider::create_oidc, Provider(OidcOptions)).
 // - Every call takes one snapshot: take a Credential per request, sign with it, let it go.
 // - Errors: the try_* functions are noexcept and return the ecscred_status (ECSCRED_OK is
 //   0); ecscred::last_error() then gives the status name and the message of the calling
@@ -295,6 +297,94 @@ private:
     bool has_endpoint_, has_role_;
 };
 
+// Options of a Provider of the OIDC source (an ACK pod's role with RRSA: STS
+// AssumeRoleWithOIDC over verified TLS, never the metadata service); see
+// ecscred_provider_new_oidc. Unset strings come from their ALIBABA_CLOUD_* variables
+// (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE,
+// ...), unset numbers are the defaults. The setters only record values: ecscred checks
+// them when the Provider is created.
+class OidcOptions {
+public:
+    OidcOptions() noexcept { ecscred_oidc_options_init(&options_); }
+
+    // The role to assume, e.g. "acs:ram::123456789012:role/my-pod-role".
+    OidcOptions &role_arn(std::string arn) { return set(role_arn_, std::move(arn)); }
+    // The cluster's OIDC identity provider.
+    OidcOptions &oidc_provider_arn(std::string arn) {
+        return set(oidc_provider_arn_, std::move(arn));
+    }
+    // The file holding the OIDC token, read again at every fetch.
+    OidcOptions &oidc_token_file(std::string path) {
+        return set(oidc_token_file_, std::move(path));
+    }
+    // The role session name (default: ALIBABA_CLOUD_ROLE_SESSION_NAME, else generated).
+    OidcOptions &role_session_name(std::string name) {
+        return set(role_session_name_, std::move(name));
+    }
+    // A policy (JSON) further restricting the role.
+    OidcOptions &policy(std::string json) { return set(policy_, std::move(json)); }
+    // STS endpoint: host[:port] or an https:// URL (http:// only to loopback).
+    OidcOptions &sts_endpoint(std::string url) { return set(sts_endpoint_, std::move(url)); }
+    // PEM text of certificates trusted for STS besides the system's roots (a test STS's CA).
+    OidcOptions &sts_extra_root_pem(std::string pem) {
+        return set(sts_extra_root_pem_, std::move(pem));
+    }
+    // Credential lifetime asked of STS, 900 s to 43200 s.
+    OidcOptions &duration(std::chrono::seconds t) noexcept {
+        options_.duration_seconds = clamp(t.count());
+        return *this;
+    }
+    OidcOptions &connect_timeout(std::chrono::milliseconds t) noexcept {
+        options_.connect_timeout_ms = clamp(t.count());
+        return *this;
+    }
+    OidcOptions &read_timeout(std::chrono::milliseconds t) noexcept {
+        options_.read_timeout_ms = clamp(t.count());
+        return *this;
+    }
+    // Deadline of one whole fetch (token file, STS call, retries): the longest a call waits.
+    OidcOptions &fetch_timeout(std::chrono::milliseconds t) noexcept {
+        options_.fetch_timeout_ms = clamp(t.count());
+        return *this;
+    }
+
+    // The C struct, pointing into this object: valid while it lives unchanged.
+    ecscred_oidc_options to_c() const noexcept {
+        ecscred_oidc_options c = options_;
+        c.role_arn = role_arn_.get();
+        c.oidc_provider_arn = oidc_provider_arn_.get();
+        c.oidc_token_file = oidc_token_file_.get();
+        c.role_session_name = role_session_name_.get();
+        c.policy = policy_.get();
+        c.sts_endpoint = sts_endpoint_.get();
+        c.sts_extra_root_pem = sts_extra_root_pem_.get();
+        return c;
+    }
+
+private:
+    // A string option: NULL in the C struct until set.
+    struct Field {
+        Field() : set(false) {}
+        const char *get() const noexcept { return set ? value.c_str() : nullptr; }
+        std::string value;
+        bool set;
+    };
+    OidcOptions &set(Field &field, std::string value) {
+        field.value = std::move(value);
+        field.set = true;
+        return *this;
+    }
+    // As in Options: a negative or larger value becomes 2^32-1, which ecscred refuses
+    // (ECSCRED_INVALID_CONFIG) where it is out of range; zero is the default.
+    static std::uint32_t clamp(long long v) noexcept {
+        return v < 0 || v > 0xffffffffLL ? 0xffffffffU : static_cast<std::uint32_t>(v);
+    }
+
+    ecscred_oidc_options options_;
+    Field role_arn_, oidc_provider_arn_, oidc_token_file_, role_session_name_, policy_,
+        sts_endpoint_, sts_extra_root_pem_;
+};
+
 // A provider with its own cache and configuration. Move-only; thread-safe. Empty when
 // default-constructed or moved from (its calls then fail with ECSCRED_NULL_ARGUMENT).
 class Provider {
@@ -323,10 +413,28 @@ public:
         return status;
     }
 
+    // Creates a provider of the OIDC source into `out` (replacing what it held): the same
+    // Provider, used and shared the same way (also by the SDK adapters). Reads the
+    // environment and checks the configuration; sends nothing and reads no token yet (a
+    // missing token file fails the first credential call, naming the path). On failure
+    // `out` is unchanged.
+    static Status create_oidc(Provider &out, const OidcOptions &options = OidcOptions()) noexcept {
+        ecscred_oidc_options c = options.to_c();
+        ecscred_provider *handle = nullptr;
+        Status status = ecscred_provider_new_oidc(&c, &handle);
+        if (status == ECSCRED_OK) out = Provider(handle);
+        return status;
+    }
+
 #if ECSCRED_HPP_EXCEPTIONS
     // Provider::create, throwing ecscred::Error for an invalid configuration.
     explicit Provider(const Options &options) : handle_(nullptr) {
         detail::check(create(*this, options));
+    }
+
+    // Provider::create_oidc, throwing ecscred::Error for an invalid configuration.
+    explicit Provider(const OidcOptions &options) : handle_(nullptr) {
+        detail::check(create_oidc(*this, options));
     }
 
     // try_credential, throwing ecscred::Error on failure.
@@ -347,7 +455,7 @@ public:
 
     // True when it holds a provider.
     explicit operator bool() const noexcept { return handle_ != nullptr; }
-    // The metadata service URL in use ("" when empty).
+    // The metadata service URL in use, or the STS URL of an OIDC provider ("" when empty).
     const char *endpoint() const noexcept { return ecscred_provider_endpoint(handle_); }
     // The C handle, still owned by this object.
     const ecscred_provider *get() const noexcept { return handle_; }

@@ -81,9 +81,11 @@ enum Command {
     /// error (kind, code, message), the consecutive failures and when the engine would try
     /// again. Never the AccessKeySecret or the SecurityToken.
     ///
-    /// This command is a fresh process with no cache: "status" means one fetch from the
-    /// metadata service now, not the state of another program's provider (a long-running
-    /// program reports its own through refresh_status() in its binding).
+    /// This command is a fresh process with no cache: "status" means one fetch now (from
+    /// the metadata service, or from STS with --source oidc), not the state of another
+    /// program's provider (a long-running program reports its own through
+    /// refresh_status() in its binding). With --source oidc it reports the STS endpoint
+    /// and the role ARN, never the OIDC token.
     ///
     /// Exit status, for liveness and readiness probes: 0 when a valid credential could be
     /// had, 2 for usage errors, 10 + the error kind's code otherwise (the same codes as
@@ -101,6 +103,11 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = StatusFormat::Json)]
         format: StatusFormat,
+        /// Where the credential comes from (as for `get`).
+        #[arg(long, value_enum, default_value_t = SourceArg::Ecs)]
+        source: SourceArg,
+        #[command(flatten)]
+        oidc: OidcArgs,
     },
     /// Serve a mock ECS metadata service on 127.0.0.1 until killed. Prints its URL first.
     ///
@@ -178,7 +185,17 @@ enum SourceArg {
     Oidc,
 }
 
-/// `get --source oidc` options; each defaults to its ALIBABA_CLOUD_* variable.
+impl SourceArg {
+    fn kind(self) -> SourceKind {
+        match self {
+            SourceArg::Ecs => SourceKind::Ecs,
+            SourceArg::Oidc => SourceKind::Oidc,
+        }
+    }
+}
+
+/// `--source oidc` options of `get` and `status`; each defaults to its ALIBABA_CLOUD_*
+/// variable.
 #[derive(clap::Args)]
 struct OidcArgs {
     /// Role ARN (default: ALIBABA_CLOUD_ROLE_ARN).
@@ -275,7 +292,12 @@ fn main() -> ExitCode {
             role,
             endpoint,
             format,
-        } => status::status(builder(role, endpoint).build(), format),
+            source,
+            oidc,
+        } => match source_builder(role, endpoint, source, oidc) {
+            Ok(builder) => status::status(builder.build(), source.kind(), format),
+            Err(code) => code,
+        },
         Command::MockMetadata {
             port,
             role,
@@ -307,6 +329,32 @@ fn builder(role: Option<String>, endpoint: Option<String>) -> ecscred::ProviderB
     builder
 }
 
+/// The provider builder for `--source` and its flags, or the exit status of a usage error
+/// (2) or of an unreadable `--sts-ca-file` (12, invalid config), already reported on
+/// stderr.
+fn source_builder(
+    role: Option<String>,
+    endpoint: Option<String>,
+    source: SourceArg,
+    oidc: OidcArgs,
+) -> Result<ecscred::ProviderBuilder, ExitCode> {
+    match source {
+        SourceArg::Ecs if oidc.any() => {
+            eprintln!("ecscred: the STS/OIDC options need --source oidc");
+            Err(ExitCode::from(2))
+        }
+        SourceArg::Oidc if role.is_some() || endpoint.is_some() => {
+            eprintln!("ecscred: --role and --endpoint are for --source ecs (the metadata service)");
+            Err(ExitCode::from(2))
+        }
+        SourceArg::Ecs => Ok(builder(role, endpoint)),
+        SourceArg::Oidc => oidc.apply(Provider::builder()).map_err(|why| {
+            eprintln!("ecscred: {why}");
+            ExitCode::from(10 + ecscred::ErrorKind::InvalidConfig.code() as u8)
+        }),
+    }
+}
+
 fn get(
     role: Option<String>,
     endpoint: Option<String>,
@@ -314,23 +362,9 @@ fn get(
     source: SourceArg,
     oidc: OidcArgs,
 ) -> ExitCode {
-    let builder = match source {
-        SourceArg::Ecs if oidc.any() => {
-            eprintln!("ecscred: the STS/OIDC options need --source oidc");
-            return ExitCode::from(2);
-        }
-        SourceArg::Oidc if role.is_some() || endpoint.is_some() => {
-            eprintln!("ecscred: --role and --endpoint are for --source ecs (the metadata service)");
-            return ExitCode::from(2);
-        }
-        SourceArg::Ecs => builder(role, endpoint),
-        SourceArg::Oidc => match oidc.apply(Provider::builder()) {
-            Ok(b) => b,
-            Err(why) => {
-                eprintln!("ecscred: {why}");
-                return ExitCode::from(10 + ecscred::ErrorKind::InvalidConfig.code() as u8);
-            }
-        },
+    let builder = match source_builder(role, endpoint, source, oidc) {
+        Ok(builder) => builder,
+        Err(code) => return code,
     };
     match builder.build().and_then(|p| p.credential()) {
         Ok(credential) => {

@@ -1,15 +1,16 @@
 //! `ecscred status`: a health check that prints no secret.
 //!
 //! The command is a fresh process: it has no cache and no history, so "status" means
-//! "fetch now and report" (endpoint, role, expiry, and on failure the error, the failure
-//! count and when the engine would try again). A long-running program reports the health
+//! "fetch now and report" (source, endpoint, role or role ARN, expiry, and on failure the
+//! error, the failure count and when the engine would try again). The OIDC token is never
+//! read into the report: only its source's STS endpoint and role ARN are. A long-running program reports the health
 //! of its own provider through `refresh_status()` in its binding.
 
 use std::process::ExitCode;
 
 use clap::ValueEnum;
 use ecscred::wire::format_timestamp;
-use ecscred::{Error, Provider};
+use ecscred::{Error, Provider, SourceKind};
 use serde_json::{json, Value};
 
 /// Output form of `ecscred status`.
@@ -21,21 +22,30 @@ pub enum StatusFormat {
     Text,
 }
 
-/// Where credentials come from: the only source of this command so far.
-const SOURCE: &str = "ecs-metadata";
+/// The report's name of a source: the metadata service or STS with an OIDC token.
+fn source_name(source: SourceKind) -> &'static str {
+    match source {
+        SourceKind::Ecs => "ecs-metadata",
+        other => other.as_str(),
+    }
+}
 
 /// Fetches once with `provider` (or reports why there is none) and prints what a health
-/// check needs. Exit
-/// status 0 when a valid credential could be had, else 10 + the error kind's code (as
-/// `ecscred get`).
-pub fn status(provider: std::result::Result<Provider, Error>, format: StatusFormat) -> ExitCode {
+/// check needs; `source` is the one asked for, reported when the provider could not be
+/// built. Exit status 0 when a valid credential could be had, else 10 + the error kind's
+/// code (as `ecscred get`).
+pub fn status(
+    provider: std::result::Result<Provider, Error>,
+    source: SourceKind,
+    format: StatusFormat,
+) -> ExitCode {
     let provider = match provider {
         Ok(provider) => provider,
         Err(err) => {
             // No provider: nothing but the configuration error to report.
             let report = json!({
                 "healthy": false,
-                "source": SOURCE,
+                "source": source_name(source),
                 "last_error": error_json(&err),
             });
             print(&report, format);
@@ -45,9 +55,9 @@ pub fn status(provider: std::result::Result<Provider, Error>, format: StatusForm
     let outcome = provider.credential();
     let status = provider.refresh_status();
     let error = outcome.as_ref().err();
-    let report = json!({
+    let mut report = json!({
         "healthy": outcome.is_ok(),
-        "source": SOURCE,
+        "source": source_name(provider.source()),
         "endpoint": provider.endpoint(),
         "role": provider.role_name(),
         "expiration": outcome.as_ref().ok().map(|c| format_timestamp(c.expiration())),
@@ -55,6 +65,11 @@ pub fn status(provider: std::result::Result<Provider, Error>, format: StatusForm
         "consecutive_failures": status.consecutive_failures,
         "next_attempt_at": status.next_attempt_at.map(format_timestamp),
     });
+    // The OIDC source's role is an ARN assumed at STS, not a metadata role name.
+    if let (Some(role_arn), Value::Object(fields)) = (provider.role_arn(), &mut report) {
+        fields.remove("role");
+        fields.insert("role_arn".to_owned(), role_arn.into());
+    }
     print(&report, format);
     exit_code(error)
 }
@@ -96,8 +111,9 @@ fn print(report: &Value, format: StatusFormat) {
             println!("source: {}", text("source"));
             if report.get("endpoint").is_some() {
                 println!("endpoint: {}", text("endpoint"));
-                match &report["role"] {
-                    Value::String(role) => println!("role: {role}"),
+                match (report.get("role_arn"), &report["role"]) {
+                    (Some(Value::String(arn)), _) => println!("role arn: {arn}"),
+                    (_, Value::String(role)) => println!("role: {role}"),
                     _ => println!("role: discovered from the metadata service"),
                 }
                 println!("expiration: {}", text("expiration"));

@@ -181,6 +181,114 @@ fn invalid_configurations_exit_12_and_refusals_name_sts_code() {
 }
 
 #[test]
+fn status_source_oidc_reports_sts_and_the_role_arn_never_a_secret() {
+    let sts = MockSts::start(StsConfig::new(TOKEN)).unwrap();
+    let metadata = MockServer::start(MockConfig::default()).unwrap();
+    let pod = Pod::new("status", &sts.ca_pem());
+    let ca = ca_arg(&pod);
+    let status = |format: &str| {
+        ecscred(
+            &pod,
+            &sts.url(),
+            &metadata,
+            &[
+                "status",
+                "--source",
+                "oidc",
+                "--sts-ca-file",
+                &ca,
+                "--format",
+                format,
+            ],
+        )
+    };
+    let out = status("json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = String::from_utf8(out.stdout).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(json["healthy"], true);
+    assert_eq!(json["source"], "oidc");
+    assert_eq!(json["endpoint"], sts.url().as_str());
+    assert_eq!(json["role_arn"], "acs:ram::1234567890:role/cli-test");
+    assert!(json.get("role").is_none(), "{json}");
+    assert_eq!(
+        json["expiration"],
+        ecscred_mock::format_utc(sts.issued()[0].expiration).as_str()
+    );
+    assert_eq!(json["last_error"], serde_json::Value::Null);
+    let text = String::from_utf8(status("text").stdout).unwrap();
+    assert!(text.contains("healthy: yes\n"), "{text}");
+    assert!(text.contains("source: oidc\n"), "{text}");
+    assert!(
+        text.contains(&format!("endpoint: {}\n", sts.url())),
+        "{text}"
+    );
+    assert!(
+        text.contains("role arn: acs:ram::1234567890:role/cli-test\n"),
+        "{text}"
+    );
+
+    // STS refuses the token: unhealthy, STS's code, exit 15.
+    sts.set_token("another");
+    let out = status("json");
+    assert_eq!(out.status.code(), Some(15));
+    let refused = String::from_utf8(out.stdout).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&refused).unwrap();
+    assert_eq!(json["healthy"], false);
+    assert_eq!(json["source"], "oidc");
+    assert_eq!(json["last_error"]["http_status"], 400);
+    assert!(json["last_error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("InvalidParameter.OIDCToken"));
+
+    // A missing token file: invalid configuration naming the path, exit 12.
+    let missing = pod.dir.join("no-such-token");
+    let out = ecscred(
+        &pod,
+        &sts.url(),
+        &metadata,
+        &[
+            "status",
+            "--source",
+            "oidc",
+            "--oidc-token-file",
+            missing.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(12));
+    let missing_out = String::from_utf8(out.stdout).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&missing_out).unwrap();
+    assert_eq!(json["source"], "oidc");
+    assert_eq!(json["last_error"]["kind"], "invalid config");
+    assert!(json["last_error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains(missing.to_str().unwrap()));
+    // OIDC flags need --source oidc here too.
+    let out = ecscred(
+        &pod,
+        &sts.url(),
+        &metadata,
+        &["status", "--role-arn", "acs:ram::1:role/x"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+
+    for output in [&shown, &text, &refused, &missing_out] {
+        assert!(!output.contains(TOKEN), "{output}");
+        for issued in sts.issued() {
+            assert!(!output.contains(&issued.access_key_secret));
+            assert!(!output.contains(&issued.security_token));
+        }
+    }
+    assert_eq!(metadata.counters().requests, 0);
+}
+
+#[test]
 fn mock_sts_prints_its_url_writes_its_ca_and_serves() {
     let metadata = MockServer::start(MockConfig::default()).unwrap();
     let pod = Pod::new("mock-sts", "");

@@ -200,9 +200,19 @@ impl Provider {
         }
     }
 
-    /// The configured role name, or `None` when it is discovered.
+    /// The configured role name, or `None` when it is discovered (and for
+    /// [`SourceKind::Oidc`], whose role is [`role_arn`](Provider::role_arn)).
     pub fn role_name(&self) -> Option<&str> {
         self.inner.config.role.as_deref()
+    }
+
+    /// The role assumed through STS for [`SourceKind::Oidc`]; `None` for the metadata
+    /// service.
+    pub fn role_arn(&self) -> Option<&str> {
+        match &self.inner.config.source {
+            SourceConfig::Metadata => None,
+            SourceConfig::Oidc(oidc) => Some(&oidc.role_arn),
+        }
     }
 }
 

@@ -17,6 +17,8 @@ fn exchanges_the_token_for_the_credential_sts_issued() {
     let p = f.provider();
     assert_eq!(p.source(), SourceKind::Oidc);
     assert_eq!(p.endpoint(), f.sts.url());
+    assert_eq!(p.role_arn(), Some("acs:ram::1234567890:role/ecscred-test"));
+    assert_eq!(p.role_name(), None);
     let c = p.credential().unwrap();
     let issued = f.sts.issued();
     assert_eq!(issued.len(), 1);

@@ -125,6 +125,7 @@ fn role_from_the_environment_skips_discovery() {
         .build()
         .unwrap();
     assert_eq!(p.role_name(), Some("EcsRamRoleTest"));
+    assert_eq!(p.role_arn(), None);
     p.credential().unwrap();
     assert_eq!(f.mock.counters().role_gets, 0);
 }

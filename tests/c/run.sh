@@ -350,12 +350,13 @@ expect_caught "valgrind catches a use after ecscred_provider_free" "Invalid read
 run_suite c-shared "$build/test_ecscred"
 run_suite c-static "$build/test_ecscred_static"
 run_suite c-cmake-static "$build/cmake/test_ecscred_cmake_static"
-run_suite cpp-cmake "$build/cmake/test_cpp"
+# The C++ suites test the OIDC source too: each beside a mock STS.
+run_oidc_suite cpp-cmake "$build/cmake/test_cpp"
 for mode in exceptions no-exceptions; do
-    run_suite "cpp-$mode" "$build/test_cpp_$mode"
+    run_oidc_suite "cpp-$mode" "$build/test_cpp_$mode"
     ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-        run_suite "cpp-$mode-asan-ubsan" "$build/test_cpp_${mode}_asan"
+        run_oidc_suite "cpp-$mode-asan-ubsan" "$build/test_cpp_${mode}_asan"
 done
 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

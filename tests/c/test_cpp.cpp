@@ -1,4 +1,6 @@
-// Tests of the C++ API (the installed <ecscred.hpp>) against the mock metadata service;
+// Tests of the C++ API (the installed <ecscred.hpp>) against the mock metadata service
+// and, for the OIDC source, the mock STS (`ecscred mock-sts`: ECSCRED_TEST_STS_URL,
+// ECSCRED_TEST_STS_CA_FILE, ECSCRED_TEST_OIDC_TOKEN_FILE, ECSCRED_TEST_WRONG_TOKEN_FILE);
 // run by tests/c/run.sh, built through find_package(ecscred) and through pkg-config, with
 // and without exceptions (-fno-exceptions: the throwing forms are compiled out and only
 // the non-throwing ones are tested), plain and under ASan+UBSan.
@@ -278,6 +280,132 @@ static void test_errors_are_exceptions() {
 }
 #endif
 
+// ---- the OIDC source ----
+
+static std::string read_file(const char *path) {
+    std::string text;
+    FILE *f = path ? std::fopen(path, "rb") : nullptr;
+    if (f == nullptr) return text;
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    std::fclose(f);
+    return text;
+}
+
+static std::string sts_url() {
+    const char *url = std::getenv("ECSCRED_TEST_STS_URL");
+    return url ? url : "";
+}
+
+static std::string oidc_token() {
+    std::string token = read_file(std::getenv("ECSCRED_TEST_OIDC_TOKEN_FILE"));
+    return token.substr(0, token.find_first_of("\r\n"));
+}
+
+// Options for the mock STS, trusting its CA unless told otherwise.
+static ecscred::OidcOptions oidc_options(bool trust_the_ca = true) {
+    ecscred::OidcOptions options;
+    options.role_arn("acs:ram::1234567890:role/cpp-test")
+        .oidc_provider_arn("acs:ram::1234567890:oidc-provider/ack-rrsa")
+        .oidc_token_file(std::getenv("ECSCRED_TEST_OIDC_TOKEN_FILE"))
+        .sts_endpoint(sts_url());
+    if (trust_the_ca)
+        options.sts_extra_root_pem(read_file(std::getenv("ECSCRED_TEST_STS_CA_FILE")));
+    return options;
+}
+
+static void test_oidc_non_throwing() {
+    ecscred::Provider provider;
+    ecscred::Status status = ecscred::Provider::create_oidc(
+        provider,
+        oidc_options().role_session_name("cpp-session").duration(std::chrono::seconds(900)));
+    CHECK(status == ECSCRED_OK && provider, "create_oidc: %s",
+          ecscred::last_error_message().c_str());
+    CHECK(std::string(provider.endpoint()) == sts_url(), "endpoint %s", provider.endpoint());
+    ecscred::Credential cred, again;
+    CHECK(provider.try_credential(cred) == ECSCRED_OK, "%s", ecscred::last_error_message().c_str());
+    CHECK(std::string(cred.access_key_id()).compare(0, 4, "STS.") == 0, "id %s",
+          cred.access_key_id());
+    CHECK(std::string(cred.security_token()).size() > 100, "a token");
+    CHECK(cred.expiration() > std::chrono::system_clock::now(), "expired");
+    CHECK(provider.try_credential(again) == ECSCRED_OK &&
+              std::string(again.access_key_id()) == cred.access_key_id(),
+          "the cached credential");
+
+    // Through a CredentialSource, as the SDK adapters use it.
+    auto shared = std::make_shared<ecscred::Provider>(std::move(provider));
+    ecscred::CredentialSource source{std::shared_ptr<const ecscred::Provider>(shared)};
+    ecscred::Credential via;
+    CHECK(
+        source.fetch(via) == ECSCRED_OK && std::string(via.access_key_id()) == cred.access_key_id(),
+        "source over the OIDC provider");
+    CHECK(mock_counter("requests") == 0, "the metadata service was asked");
+
+    // Invalid configurations leave `out` as it was.
+    ecscred::Provider bad;
+    status =
+        ecscred::Provider::create_oidc(bad, oidc_options().sts_endpoint("http://sts.example.com"));
+    CHECK(status == ECSCRED_INVALID_CONFIG && !bad, "plain http: %s", ecscred::status_name(status));
+    CHECK_CONTAINS(ecscred::last_error(status).message().c_str(), "plain http");
+    status = ecscred::Provider::create_oidc(bad, oidc_options().duration(std::chrono::seconds(-1)));
+    CHECK(status == ECSCRED_INVALID_CONFIG && !bad, "negative duration: %s",
+          ecscred::status_name(status));
+
+    // A missing token file: invalid configuration naming the path, at the fetch.
+    ecscred::Provider missing;
+    CHECK(ecscred::Provider::create_oidc(
+              missing, oidc_options().oidc_token_file("/nonexistent/ecscred-cpp/token")) ==
+              ECSCRED_OK,
+          "%s", ecscred::last_error_message().c_str());
+    std::string before = cred.access_key_id();
+    status = missing.try_credential(cred);
+    CHECK(status == ECSCRED_INVALID_CONFIG, "missing file: %s", ecscred::status_name(status));
+    CHECK_CONTAINS(ecscred::last_error(status).message().c_str(), "/nonexistent/ecscred-cpp/token");
+    CHECK(before == cred.access_key_id(), "out unchanged");
+
+    // STS refuses the token: its code and HTTP status, never the token.
+    ecscred::Provider refused;
+    CHECK(ecscred::Provider::create_oidc(
+              refused, oidc_options().oidc_token_file(
+                           std::getenv("ECSCRED_TEST_WRONG_TOKEN_FILE"))) == ECSCRED_OK,
+          "create");
+    status = refused.try_credential(cred);
+    ecscred::ErrorInfo info = ecscred::last_error(status);
+    CHECK(status == ECSCRED_HTTP_STATUS, "refused: %s", ecscred::status_name(status));
+    CHECK(info.http_status() == 400, "HTTP status %u", static_cast<unsigned>(info.http_status()));
+    CHECK_CONTAINS(info.message().c_str(), "InvalidParameter.OIDCToken");
+    CHECK(info.message().find(oidc_token()) == std::string::npos, "the token leaked");
+}
+
+#if ECSCRED_HPP_EXCEPTIONS
+static void test_oidc_throwing() {
+    ecscred::Provider provider(oidc_options());
+    CHECK(std::string(provider.credential().access_key_id()).compare(0, 4, "STS.") == 0,
+          "credential");
+    bool thrown = false;
+    try {
+        ecscred::Provider bad(oidc_options().sts_endpoint("ftp://127.0.0.1:1"));
+    } catch (const ecscred::Error &e) {
+        thrown = true;
+        CHECK(e.status() == ECSCRED_INVALID_CONFIG, "status %s", e.status_name());
+    }
+    CHECK(thrown, "no exception for an invalid STS endpoint");
+
+    thrown = false;
+    try {
+        ecscred::Provider untrusted(oidc_options(false));
+        untrusted.credential();
+    } catch (const ecscred::Error &e) {
+        thrown = true;
+        CHECK(e.status() == ECSCRED_UNREACHABLE, "status %s", e.status_name());
+        CHECK_CONTAINS(e.what(), "certificate");
+    }
+    CHECK(thrown, "no exception for an untrusted STS certificate");
+    CHECK(mock_counter("requests") == 0, "the metadata service was asked");
+}
+#endif
+
 static void test_version() {
     CHECK(std::string(ecscred::version()).find('.') != std::string::npos, "%s", ecscred::version());
 }
@@ -285,12 +413,20 @@ static void test_version() {
 int main() {
     std::printf("ecscred %s (C++ API, exceptions %s), mock %s\n", ecscred::version(),
                 ECSCRED_HPP_EXCEPTIONS ? "on" : "off", mock_url());
+    if (sts_url().empty() || !std::getenv("ECSCRED_TEST_OIDC_TOKEN_FILE") ||
+        !std::getenv("ECSCRED_TEST_STS_CA_FILE") || !std::getenv("ECSCRED_TEST_WRONG_TOKEN_FILE")) {
+        std::fprintf(stderr, "run me from tests/c/run.sh (ECSCRED_TEST_STS_* unset)\n");
+        return 2;
+    }
     RUN(test_source_shares_the_process_provider);
     RUN(test_version);
     RUN(test_copy_and_move);
     RUN(test_non_throwing);
     RUN(test_source_failures);
+    mock_reset();
+    RUN(test_oidc_non_throwing);
 #if ECSCRED_HPP_EXCEPTIONS
+    RUN(test_oidc_throwing);
     RUN(test_get_credential);
     RUN(test_provider);
     RUN(test_errors_are_exceptions);

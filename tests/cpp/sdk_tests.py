@@ -4,7 +4,8 @@ checks both what each program reports and what the servers recorded.
 
     python3 tests/cpp/sdk_tests.py --ecscred target/release/ecscred --build DIR --tutorial EXE
 
-Each case gets a fresh mock (``ecscred mock-metadata --port 0``, a process of its own) and
+Each case gets a fresh mock (``ecscred mock-metadata --port 0``, a process of its own), for
+the OIDC cases a mock STS beside it (``ecscred mock-sts``, HTTPS with its own CA), and
 fresh test servers (in this process, on 127.0.0.1; they verify every signature against the
 credentials the mock issued and keep a record of every request). A case passes when the
 program exits as expected, prints ``N passed, 0 failed`` (tests/c/check.h) or the expected
@@ -18,9 +19,12 @@ import argparse
 import json
 import os
 import re
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from typing import Any, Callable, Dict, List, Optional
 
@@ -73,13 +77,57 @@ class Mock:
         self.proc.wait(timeout=10)
 
 
+class Sts:
+    """``ecscred mock-sts`` in a process of its own (HTTPS, its CA written to a file),
+    accepting the OIDC token it writes to a token file; stopped by :meth:`stop`."""
+
+    def __init__(self, ecscred: str) -> None:
+        self.dir = tempfile.mkdtemp(prefix="ecscred-cpp-sts-")
+        self.token_file = os.path.join(self.dir, "token")
+        self.ca_file = os.path.join(self.dir, "ca.pem")
+        self.token = "eyJhbGciOiJSUzI1NiJ9.cpp-sdk-tests." + os.urandom(12).hex()
+        with open(self.token_file, "w") as f:
+            f.write(self.token + "\n")
+        self.proc = subprocess.Popen([ecscred, "mock-sts", "--port", "0", "--token-file",
+                                      self.token_file, "--ca-file", self.ca_file],
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.url = self.proc.stdout.readline().strip()
+        if not self.url.startswith("https://127.0.0.1:"):
+            self.stop()
+            raise RuntimeError(f"the mock STS did not start: {self.url!r}")
+
+    def issued(self) -> List[Dict[str, Any]]:
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=self.ca_file)))
+        with opener.open(self.url + "/_mock/credentials", timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def secrets(self) -> List[str]:
+        out = [self.token]
+        for c in self.issued():
+            out += [c["access_key_secret"], c["security_token"]]
+        return out
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class Run:
     """What one case saw: the program's output and exit status, the servers' records."""
 
-    def __init__(self, mock: Mock, output: str, status: int, oss: List[Dict[str, Any]],
-                 openapi: List[Dict[str, Any]]) -> None:
-        self.mock, self.output, self.status = mock, output, status
+    def __init__(self, mock: Mock, sts: Optional[Sts], output: str, status: int,
+                 oss: List[Dict[str, Any]], openapi: List[Dict[str, Any]]) -> None:
+        self.mock, self.sts, self.output, self.status = mock, sts, output, status
         self.oss, self.openapi = oss, openapi
+
+    def issued_ids(self) -> List[str]:
+        """Every AccessKeyId the mock metadata service and the mock STS (if any) issued."""
+        sts = [c["access_key_id"] for c in self.sts.issued()] if self.sts else []
+        return self.mock.issued_ids() + sts
 
 
 Check = Callable[[Run], Optional[str]]  # None: passed; else what is wrong
@@ -106,12 +154,12 @@ def tutorial_fails_cleanly(run: Run) -> Optional[str]:
 
 
 def all_verified(records_of: str, scheme: Optional[str] = None, at_least: int = 1) -> Check:
-    """Every request the server got was verified (200) and signed by a credential the mock
+    """Every request the server got was verified (200) and signed by a credential the mocks
     issued (with ``scheme``, if given)."""
 
     def check(run: Run) -> Optional[str]:
         records = getattr(run, records_of)
-        issued = set(run.mock.issued_ids())
+        issued = set(run.issued_ids())
         bad = [r for r in records if r["status"] != 200 or r["access_key_id"] not in issued
                or (scheme and r["scheme"] != scheme)]
         if len(records) < at_least:
@@ -166,11 +214,29 @@ def none_verified(records_of: str) -> Check:
     return check
 
 
+def from_sts(records_of: str) -> Check:
+    """Every request was signed with a credential of the mock STS, none of the metadata
+    service, which nobody asked."""
+
+    def check(run: Run) -> Optional[str]:
+        sts = {c["access_key_id"] for c in run.sts.issued()} if run.sts else set()
+        other = [r for r in getattr(run, records_of) if r["access_key_id"] not in sts]
+        asked = run.mock.get("/_mock/counters")["requests"]
+        if other or asked:
+            return f"{len(other)} requests not signed by the mock STS's credentials, " \
+                   f"{asked} metadata requests"
+        return None
+
+    check.__name__ = f"every {records_of} request signed by the mock STS's credentials"
+    return check
+
+
 class Case:
     def __init__(self, name: str, argv: List[str], checks: List[Check],
-                 mock_args: Optional[List[str]] = None, outage: bool = False) -> None:
+                 mock_args: Optional[List[str]] = None, outage: bool = False,
+                 sts: bool = False) -> None:
         self.name, self.argv, self.checks = name, argv, checks
-        self.mock_args, self.outage = mock_args or [], outage
+        self.mock_args, self.outage, self.sts = mock_args or [], outage, sts
 
 
 def run_case(case: Case, ecscred: str, results: List[bool]) -> None:
@@ -180,14 +246,19 @@ def run_case(case: Case, ecscred: str, results: List[bool]) -> None:
               flush=True)
 
     mock = Mock(ecscred, case.mock_args)
-    oss = OssTestServer(mock.url)
-    openapi = OpenApiTestServer(mock.url)
+    sts = Sts(ecscred) if case.sts else None
+    trust = dict(sts_url=sts.url, sts_cafile=sts.ca_file) if sts else {}
+    oss = OssTestServer(mock.url, **trust)
+    openapi = OpenApiTestServer(mock.url, **trust)
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ALIBABA_CLOUD_")}
         env.update(ECSCRED_TEST_MOCK_URL=mock.url, ECSCRED_TEST_OSS_URL=oss.url,
                    ECSCRED_TEST_OPENAPI_ENDPOINT=openapi.endpoint,
                    ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT=(
                        closed_port_url() if case.outage else mock.url))
+        if sts:
+            env.update(ECSCRED_TEST_STS_URL=sts.url, ECSCRED_TEST_STS_CA_FILE=sts.ca_file,
+                       ECSCRED_TEST_OIDC_TOKEN_FILE=sts.token_file)
         argv = [a.replace("{oss}", oss.url) for a in case.argv]
         try:
             proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -197,12 +268,13 @@ def run_case(case: Case, ecscred: str, results: List[bool]) -> None:
             output = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
             status = -1
             output += f"\n(killed after {PROGRAM_TIMEOUT} s)"
-        run = Run(mock, output, status, oss.requests, openapi.requests)
+        run = Run(mock, sts, output, status, oss.requests, openapi.requests)
         failed_before = results.count(False)
         for check in case.checks:
             detail = check(run)
             report(detail is None, check.__name__.replace("_", " "), detail)
-        leaked = [s for s in mock.secrets() if s and s in output]
+        secrets = mock.secrets() + (sts.secrets() if sts else [])
+        leaked = [s for s in secrets if s and s in output]
         report(not leaked, "no secret in the output", f"{len(leaked)} secrets" if leaked else None)
         if results.count(False) > failed_before:
             print("    its output:\n" + "\n".join("    " + line for line in output.splitlines()))
@@ -210,6 +282,8 @@ def run_case(case: Case, ecscred: str, results: List[bool]) -> None:
         oss.stop()
         openapi.stop()
         mock.stop()
+        if sts:
+            sts.stop()
 
 
 def main() -> int:
@@ -234,6 +308,9 @@ def main() -> int:
              [suite_passed, all_verified("oss", "v4"), rotated("oss")], mock_args=lifetime),
         Case("OSS without a metadata service", [test_oss, "outage"],
              [suite_passed, none_verified("oss")], outage=True),
+        Case("OSS over an OIDC provider (mock STS)", [test_oss, "oidc"],
+             [suite_passed, all_verified("oss", at_least=4), schemes_used("oss", ["v1", "v4"]),
+              from_sts("oss")], sts=True),
         Case("OpenAPI one-line wiring", [test_openapi, "one-line"],
              [suite_passed, all_verified("openapi", at_least=43),
               schemes_used("openapi", ["rpc", "roa"])]),

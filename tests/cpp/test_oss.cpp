@@ -7,6 +7,7 @@
 //   test_oss one-line    the one-line wiring (role name, discovered, own Provider), V1 and V4
 //   test_oss threads     8 threads on one client across a credential rotation
 //   test_oss outage      no metadata service: sync, callable and async calls fail cleanly
+//   test_oss oidc        over a Provider of the OIDC source (the mock STS), V1 and V4
 
 #include <alibabacloud/oss/OssClient.h>
 #include <ecscred/aliyun_oss.hpp>
@@ -104,6 +105,51 @@ static void test_own_provider() {
     CHECK(describe(client_for(a, false)->ListObjects(list_request())) == kListed, "shared a");
     CHECK(describe(client_for(b, true)->ListObjects(list_request())) == kListed, "shared b");
     CHECK(a->lastError().ok() && b->lastError().ok(), "no error");
+}
+
+// The file's text, "" when unreadable.
+static std::string read_file(const std::string &path) {
+    std::string text;
+    FILE *f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) return text;
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    std::fclose(f);
+    return text;
+}
+
+// An ACK pod's role (RRSA): a Provider of the OIDC source over the mock STS, moved into
+// one adapter and shared by two, signing V1 and V4 requests; the metadata service is never
+// asked. The driver checks that the server verified every request with a credential the
+// mock STS issued.
+static void test_oidc_provider() {
+    mock_reset();
+    ecscred::OidcOptions options;
+    options.role_arn("acs:ram::1234567890:role/cpp-oss")
+        .oidc_provider_arn("acs:ram::1234567890:oidc-provider/ack-rrsa")
+        .oidc_token_file(required_env("ECSCRED_TEST_OIDC_TOKEN_FILE"))
+        .sts_endpoint(required_env("ECSCRED_TEST_STS_URL"))
+        .sts_extra_root_pem(read_file(required_env("ECSCRED_TEST_STS_CA_FILE")));
+    ecscred::Provider provider;
+    CHECK(ecscred::Provider::create_oidc(provider, options) == ECSCRED_OK, "create_oidc: %s",
+          ecscred::last_error_message().c_str());
+    auto moved = std::make_shared<Adapter>(std::move(provider));
+    CHECK(describe(client_for(moved, false)->ListObjects(list_request())) == kListed, "moved V1");
+    CHECK(describe(client_for(moved, true)->ListObjects(list_request())) == kListed, "moved V4");
+    CHECK(moved->getCredentials().AccessKeyId().compare(0, 4, "STS.") == 0, "an STS credential");
+
+    auto shared = std::make_shared<ecscred::Provider>();
+    CHECK(ecscred::Provider::create_oidc(*shared, options) == ECSCRED_OK, "create_oidc");
+    auto a = std::make_shared<Adapter>(std::shared_ptr<const ecscred::Provider>(shared));
+    auto b = std::make_shared<Adapter>(std::shared_ptr<const ecscred::Provider>(shared));
+    CHECK(describe(client_for(a, true)->ListObjects(list_request())) == kListed, "shared a");
+    CHECK(describe(client_for(b, false)->ListObjects(list_request())) == kListed, "shared b");
+    CHECK(a->getCredentials().AccessKeyId() == b->getCredentials().AccessKeyId(),
+          "one provider, one credential");
+    CHECK(a->lastError().ok() && moved->lastError().ok(), "no error");
+    CHECK(mock_counter("requests") == 0, "the metadata service was asked %ld times",
+          mock_counter("requests"));
 }
 
 // 8 threads share one client (the OSS SDK's clients are thread-safe) and one adapter, with
@@ -210,8 +256,10 @@ int main(int argc, char **argv) {
         RUN(test_threads_across_rotation);
     } else if (scenario == "outage") {
         RUN(test_outage);
+    } else if (scenario == "oidc") {
+        RUN(test_oidc_provider);
     } else {
-        std::printf("usage: test_oss one-line|threads|outage\n");
+        std::printf("usage: test_oss one-line|threads|outage|oidc\n");
         return 2;
     }
     int status = SUMMARY();
