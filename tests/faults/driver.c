@@ -5,7 +5,9 @@
  *   new [key=value ...]  -> ok | err ...
  *       keys: endpoint, role, disable_imds_v1, connect_timeout_ms, read_timeout_ms,
  *       fetch_timeout_ms, default=true (ecscred_get_credential: the process-wide
- *       provider configured from the environment)
+ *       provider configured from the environment); source=oidc with role_arn,
+ *       oidc_provider_arn, oidc_token_file, sts_endpoint, sts_ca_file (a PEM file trusted
+ *       for STS) builds ecscred_provider_new_oidc instead
  *   get                  -> ok <t0 ms> <t1 ms> <AccessKeyId> <expiration unix s>
  *                         | err <t0 ms> <t1 ms> <code> <status name> <http status|-> <message>
  *   quit                 -> bye
@@ -85,6 +87,32 @@ static void print_err(long long t0, long long t1, ecscred_status s) {
     free(msg);
 }
 
+/* The whole file at path as a string (free it), NULL if unreadable. */
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    for (size_t n; buf != NULL && (n = fread(buf + len, 1, cap - len - 1, f)) > 0;) {
+        len += n;
+        if (cap - len - 1 == 0) {
+            char *bigger = realloc(buf, cap * 2);
+            if (bigger == NULL) {
+                free(buf);
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf != NULL) {
+        buf[len] = '\0';
+    }
+    return buf;
+}
+
 int main(void) {
     ecscred_status ls = ecscred_set_log_callback(on_log, NULL, ECSCRED_LOG_DEBUG);
     if (ls != ECSCRED_OK) {
@@ -111,6 +139,10 @@ int main(void) {
         if (strcmp(cmd, "new") == 0) {
             ecscred_options opts;
             ecscred_options_init(&opts);
+            ecscred_oidc_options oidc;
+            ecscred_oidc_options_init(&oidc);
+            int use_oidc = 0;
+            char *ca_pem = NULL;
             use_default = 0;
             for (char *arg; (arg = strtok_r(NULL, " ", &save)) != NULL;) {
                 char *eq = strchr(arg, '=');
@@ -127,10 +159,30 @@ int main(void) {
                     opts.disable_imds_v1 = strcmp(value, "true") == 0 ? ECSCRED_YES : ECSCRED_NO;
                 } else if (strcmp(arg, "connect_timeout_ms") == 0) {
                     opts.connect_timeout_ms = (uint32_t)strtoul(value, NULL, 10);
+                    oidc.connect_timeout_ms = opts.connect_timeout_ms;
                 } else if (strcmp(arg, "read_timeout_ms") == 0) {
                     opts.read_timeout_ms = (uint32_t)strtoul(value, NULL, 10);
+                    oidc.read_timeout_ms = opts.read_timeout_ms;
                 } else if (strcmp(arg, "fetch_timeout_ms") == 0) {
                     opts.fetch_timeout_ms = (uint32_t)strtoul(value, NULL, 10);
+                    oidc.fetch_timeout_ms = opts.fetch_timeout_ms;
+                } else if (strcmp(arg, "source") == 0) {
+                    use_oidc = strcmp(value, "oidc") == 0;
+                } else if (strcmp(arg, "role_arn") == 0) {
+                    oidc.role_arn = value;
+                } else if (strcmp(arg, "oidc_provider_arn") == 0) {
+                    oidc.oidc_provider_arn = value;
+                } else if (strcmp(arg, "oidc_token_file") == 0) {
+                    oidc.oidc_token_file = value;
+                } else if (strcmp(arg, "sts_endpoint") == 0) {
+                    oidc.sts_endpoint = value;
+                } else if (strcmp(arg, "sts_ca_file") == 0) {
+                    free(ca_pem);
+                    ca_pem = read_file(value);
+                    if (ca_pem == NULL) {
+                        fprintf(stderr, "driver-c: cannot read %s\n", value);
+                    }
+                    oidc.sts_extra_root_pem = ca_pem;
                 } else if (strcmp(arg, "default") == 0) {
                     use_default = strcmp(value, "true") == 0;
                 } else {
@@ -141,12 +193,15 @@ int main(void) {
             provider = NULL;
             ready = 0;
             if (use_default) {
+                free(ca_pem);
                 ready = 1;
                 printf("ok\n");
                 continue;
             }
             long long t0 = now_ms();
-            ecscred_status s = ecscred_provider_new(&opts, &provider);
+            ecscred_status s = use_oidc ? ecscred_provider_new_oidc(&oidc, &provider)
+                                        : ecscred_provider_new(&opts, &provider);
+            free(ca_pem);
             if (s != ECSCRED_OK) {
                 print_err(t0, now_ms(), s);
                 continue;

@@ -1,7 +1,8 @@
 // The C++ surfaces of the fault matrix (tests/faults/matrix.py): the same line protocol as
 // driver.c, through the C++ API instead of the C one.
 //
-//   faults_driver --via api       <ecscred.hpp>: Provider::create / Provider::try_credential,
+//   faults_driver --via api       <ecscred.hpp>: Provider::create (create_oidc for
+//                                 source=oidc, as driver.c) / Provider::try_credential,
 //                                 default=true: try_get_credential (built -fno-exceptions)
 //   faults_driver --via oss       ecscred::aliyun_oss::CredentialsProvider::getCredentials(),
 //                                 as aliyun-oss-cpp-sdk calls it before signing a request
@@ -28,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -172,7 +174,8 @@ int main(int argc, char **argv) {
         if (!(words >> cmd)) continue;
         if (cmd == "new") {
             ecscred::Options options;
-            bool use_default = false;
+            ecscred::OidcOptions oidc;
+            bool use_default = false, use_oidc = false;
             for (std::string arg; words >> arg;) {
                 std::size_t eq = arg.find('=');
                 std::string key = arg.substr(0, eq),
@@ -183,15 +186,34 @@ int main(int argc, char **argv) {
                     options.role_name(value);
                 else if (key == "disable_imds_v1")
                     options.disable_imds_v1(value == "true");
-                else if (key == "connect_timeout_ms")
+                else if (key == "connect_timeout_ms") {
                     options.connect_timeout(std::chrono::milliseconds(ms(value)));
-                else if (key == "read_timeout_ms")
+                    oidc.connect_timeout(std::chrono::milliseconds(ms(value)));
+                } else if (key == "read_timeout_ms") {
                     options.read_timeout(std::chrono::milliseconds(ms(value)));
-                else if (key == "fetch_timeout_ms")
+                    oidc.read_timeout(std::chrono::milliseconds(ms(value)));
+                } else if (key == "fetch_timeout_ms") {
                     options.fetch_timeout(std::chrono::milliseconds(ms(value)));
-                else if (key == "default")
+                    oidc.fetch_timeout(std::chrono::milliseconds(ms(value)));
+                } else if (key == "default")
                     use_default = value == "true";
-                else
+                else if (key == "source")
+                    use_oidc = value == "oidc";
+                else if (key == "role_arn")
+                    oidc.role_arn(value);
+                else if (key == "oidc_provider_arn")
+                    oidc.oidc_provider_arn(value);
+                else if (key == "oidc_token_file")
+                    oidc.oidc_token_file(value);
+                else if (key == "sts_endpoint")
+                    oidc.sts_endpoint(value);
+                else if (key == "sts_ca_file") {
+                    std::ifstream file(value, std::ios::binary);
+                    std::ostringstream pem;
+                    pem << file.rdbuf();
+                    if (!file) std::fprintf(stderr, "faults_driver: cannot read %s\n", value.c_str());
+                    oidc.sts_extra_root_pem(pem.str());
+                } else
                     std::fprintf(stderr, "faults_driver: unknown option %s ignored\n", key.c_str());
             }
             surface.reset();
@@ -202,7 +224,8 @@ int main(int argc, char **argv) {
             }
             long long t0 = now_ms();
             auto provider = std::make_shared<ecscred::Provider>();
-            ecscred::Status s = ecscred::Provider::create(*provider, options);
+            ecscred::Status s = use_oidc ? ecscred::Provider::create_oidc(*provider, oidc)
+                                          : ecscred::Provider::create(*provider, options);
             if (s != ECSCRED_OK) {
                 print_err(t0, now_ms(), ecscred::last_error(s));
                 continue;

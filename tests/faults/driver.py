@@ -15,7 +15,10 @@ Line protocol on stdin/stdout (the same for every surface; see matrix.py):
     new [key=value ...]  -> ok | err ...
         keys: endpoint, role, disable_imds_v1, connect_timeout_ms, read_timeout_ms,
         fetch_timeout_ms, default=true (ecscred.get_credentials(): the process-wide
-        provider configured from the environment)
+        provider configured from the environment); source=oidc with role_arn,
+        oidc_provider_arn, oidc_token_file, sts_endpoint, sts_ca_file (a PEM file trusted
+        for STS): an ecscred.OidcRoleArnCredentialsProvider, which the SDK surfaces get as
+        provider= (their OpenAPI test server then trusts that mock STS's credentials)
     get                  -> ok <t0 ms> <t1 ms> <AccessKeyId> <expiration unix s>
                           | err <t0 ms> <t1 ms> <code> <exception class> <http_status|-> <message>
     quit                 -> bye
@@ -72,13 +75,32 @@ def build(args: list) -> Tuple[Optional[str], dict, bool]:
             kwargs[key[: -len("_ms")]] = int(value) / 1000.0
         elif key == "default":
             default = value == "true"
+        elif key in ("source", "role_arn", "oidc_provider_arn", "oidc_token_file", "sts_endpoint", "sts_ca_file"):
+            kwargs[key] = value
         else:
             print(f"driver.py: unknown option {key!r} ignored", file=sys.stderr)
     return role, kwargs, default
 
 
+def is_oidc(kwargs: dict) -> bool:
+    return kwargs.get("source") == "oidc"
+
+
+def oidc_provider(kwargs: dict) -> ecscred.OidcRoleArnCredentialsProvider:
+    """The OIDC provider of ``source=oidc`` arguments (the CA file read as its PEM)."""
+    options = {k: v for k, v in kwargs.items() if k not in ("source", "sts_ca_file")}
+    if "sts_ca_file" in kwargs:
+        options["sts_extra_root_pem"] = Path(kwargs["sts_ca_file"]).read_text()
+    return ecscred.OidcRoleArnCredentialsProvider(**options)
+
+
 def direct(role: Optional[str], kwargs: dict, default: bool) -> Callable[[], Tuple[str, int]]:
-    provider = None if default else ecscred.EcsRamRoleCredentialsProvider(role, **kwargs)
+    if default:
+        provider = None
+    elif is_oidc(kwargs):
+        provider = oidc_provider(kwargs)
+    else:
+        provider = ecscred.EcsRamRoleCredentialsProvider(role, **kwargs)
 
     def get() -> Tuple[str, int]:
         c = ecscred.get_credentials() if provider is None else provider.get_credentials()
@@ -98,10 +120,15 @@ class ThroughSdk:
     def __call__(self, role: Optional[str], kwargs: dict, default: bool) -> Callable[[], Tuple[str, int]]:
         metadata = kwargs.get("endpoint") or os.environ.get("ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT")
         if self.server is None:
-            self.server = OpenApiTestServer(metadata)
+            if is_oidc(kwargs):
+                self.server = OpenApiTestServer(sts_url=kwargs["sts_endpoint"], sts_cafile=kwargs["sts_ca_file"])
+            else:
+                self.server = OpenApiTestServer(metadata)
         server = self.server
         # default=true: configured from the environment only, as a user of the SDK would.
         role, kwargs = (None, {}) if default else (role, kwargs)
+        if is_oidc(kwargs):
+            role, kwargs = None, {"provider": oidc_provider(kwargs)}
         if self.via == "tea-openapi":
             from alibabacloud_sts20150401.client import Client as StsClient
             from alibabacloud_tea_openapi.models import Config

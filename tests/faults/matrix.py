@@ -27,8 +27,17 @@ recovery after the fault clears where that applies. No check depends on speed: t
 used only as generous liveness limits, and to know which side of a credential's real
 expiry a call was on.
 
+The "OIDC: ..." rows drive the OIDC source (RRSA) the same way against `ecscred mock-sts`
+(STS AssumeRoleWithOIDC over HTTPS on 127.0.0.1, its CA written to a file; its `/_mock/`
+admin endpoint is spoken to over HTTPS trusting that CA):
+
+    new source=oidc role_arn=... oidc_provider_arn=... oidc_token_file=PATH
+        sts_endpoint=https://127.0.0.1:PORT sts_ca_file=PATH [read_timeout_ms=...
+        fetch_timeout_ms=...]                                 -> ok | err ...
+
 After all cells: every AccessKeySecret, SecurityToken and metadata token any mock issued
-(fetched from `/_mock/credentials` and `/_mock/tokens` before each mock is stopped) is
+(fetched from `/_mock/credentials` and `/_mock/tokens` before each mock is stopped), and
+every OIDC token a mock STS accepted or was sent, is
 searched in every driver's captured stdout and stderr, whole or as any 16-character
 piece; a hit fails the cell (the secret itself is never printed). RELIABILITY.md is then
 written (and scanned too). Exit status 1 if any cell failed; the last line is
@@ -49,8 +58,10 @@ import os
 import platform
 import queue
 import re
+import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -73,6 +84,10 @@ DISABLED_ENV = "ALIBABA_CLOUD_ECS_METADATA_DISABLED"
 ROLE_ENV = "ALIBABA_CLOUD_ECS_METADATA"
 IMDSV1_ENV = "ALIBABA_CLOUD_IMDSV1_DISABLED"
 LOOPBACK = "http://127.0.0.1:"
+STS_LOOPBACK = "https://127.0.0.1:"
+# The OIDC source's identity at the mock STS (any ARN-shaped text: the mock checks the token).
+OIDC_ROLE_ARN = "acs:ram::1234567890:role/ecscred-faults"
+OIDC_PROVIDER_ARN = "acs:ram::1234567890:oidc-provider/ack-rrsa-faults"
 # Liveness only: the longest any single driver call may take (fetch timeout is 5 s).
 CALL_LIMIT_S = 30.0
 POLL_S = 0.1
@@ -91,7 +106,7 @@ KINDS: Dict[int, Tuple[str, str, str, str]] = {
     8: ("InvalidResponse", "ECSCRED_INVALID_RESPONSE", "InvalidResponseError", "ErrInvalidResponse"),
     9: ("Internal", "ECSCRED_INTERNAL", "InternalError", "ErrInternal"),
 }
-DISABLED, UNREACHABLE, TIMEOUT, HTTP_STATUS, ROLE_NOT_FOUND, HARDENED, INVALID = 1, 3, 4, 5, 6, 7, 8
+DISABLED, INVALID_CONFIG, UNREACHABLE, TIMEOUT, HTTP_STATUS, ROLE_NOT_FOUND, HARDENED, INVALID = 1, 2, 3, 4, 5, 6, 7, 8
 # Surfaces whose error carries the HTTP status: all of them (Rust Error::http_status,
 # C ecscred_last_error_http_status, Python CredentialError.http_status, Go Error.HTTPStatus,
 # C++ ecscred::ErrorInfo::http_status, also of the adapters' lastError()).
@@ -326,6 +341,104 @@ class Mock:
         self._stderr.close()
 
 
+
+def oidc_token() -> str:
+    """A fresh JWT-shaped OIDC token (random, so that the leak scan can find it)."""
+    return "eyJhbGciOiJSUzI1NiJ9" + secrets.token_hex(48)
+
+
+class MockSts:
+    """One `ecscred mock-sts` process (STS AssumeRoleWithOIDC over HTTPS with its own CA),
+    and the OIDC token file the provider reads. The mock accepts `token`; the file holds
+    `file_token` (default: the same). Its admin endpoint is spoken to over HTTPS trusting
+    that CA. Files live in a directory without spaces (paths travel as `key=value` words)."""
+
+    def __init__(self, cell: "Cell", name: str, token: str, file_token: Optional[str], faults: Sequence[dict]):
+        self.cell = cell
+        self.name = name
+        self.secrets: List[Tuple[str, str]] = []
+        self.stopped = False
+        self.tokens = [token] if file_token in (None, token) else [token, file_token]
+        self.dir = cell.paths.logs / "_sts" / f"{cell.fault.id}.{re.sub(r'[^A-Za-z0-9]+', '-', cell.surface)}.{name}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for old in self.dir.iterdir():
+            old.unlink()
+        self.token_file = self.dir / "oidc-token"
+        self.token_file.write_text((file_token or token) + "\n")
+        self.ca_file = self.dir / "ca.pem"
+        accepted = self.dir / "accepted-token"
+        accepted.write_text(token)
+        self._stderr = open(cell.logdir / f"{name}.stderr", "wb")
+        cmd = [str(cell.paths.ecscred), "mock-sts", "--port", "0", "--token-file", str(accepted),
+               "--ca-file", str(self.ca_file)]
+        for f in faults:
+            cmd += ["--fault", json.dumps(f)]
+        self.proc = _started(
+            subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
+                             env=clean_env())
+        )
+        out = self.proc.stdout
+        assert out is not None
+        first: "queue.Queue[bytes]" = queue.Queue()
+        threading.Thread(target=lambda: first.put(out.readline()), daemon=True).start()
+        try:
+            line = first.get(timeout=CALL_LIMIT_S).decode().strip()
+        except queue.Empty:
+            line = ""
+        if not line.startswith(STS_LOOPBACK):
+            self.stop()
+            raise CellFailed(f"mock STS {name} did not start (first line {line!r})")
+        self.url = line.rstrip("/")
+        context = ssl.create_default_context(cafile=str(self.ca_file))
+        self._admin = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+        )
+
+    def admin(self, method: str, path: str, body: Optional[dict] = None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        with self._admin.open(req, timeout=CALL_LIMIT_S) as resp:
+            return json.loads(resp.read())
+
+    def counters(self) -> Dict[str, int]:
+        """requests (STS calls), issued, token_refusals, max_concurrent."""
+        return self.admin("GET", "/_mock/counters")
+
+    def clear(self) -> None:
+        self.admin("DELETE", "/_mock/faults")
+
+    def issued(self) -> List[dict]:
+        return self.admin("GET", "/_mock/credentials")
+
+    def stop(self) -> None:
+        """Collects the OIDC tokens and every secret it issued, then stops it (its own pid)."""
+        if self.stopped:
+            return
+        self.stopped = True
+        for i, t in enumerate(self.tokens, 1):
+            self.secrets.append((f"OIDC token #{i}", t))
+        if self.proc.poll() is None and getattr(self, "url", None):
+            try:
+                for c in self.issued():
+                    self.secrets.append((f"AccessKeySecret of {c['access_key_id']}", c["access_key_secret"]))
+                    self.secrets.append((f"SecurityToken of {c['access_key_id']}", c["security_token"]))
+            except Exception as e:  # noqa: BLE001
+                self.cell.fail(f"could not collect the secrets of mock STS {self.name}: {e}")
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        _stopped(self.proc)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self._stderr.close()
+
+
 # ---- the drivers ---------------------------------------------------------------------
 
 
@@ -403,6 +516,9 @@ class Driver:
         if opts.get("default"):
             if not self.env.get(ENDPOINT_ENV, "").startswith(LOOPBACK):
                 raise RuntimeError("refusing a default provider without a loopback endpoint variable")
+        elif opts.get("source") == "oidc":
+            if not str(opts.get("sts_endpoint", "")).startswith(STS_LOOPBACK):
+                raise RuntimeError(f"refusing a non-loopback STS endpoint {opts.get('sts_endpoint')!r}")
         elif not str(opts.get("endpoint", "")).startswith(LOOPBACK):
             raise RuntimeError(f"refusing a non-loopback endpoint {opts.get('endpoint')!r}")
         words = ["new"]
@@ -493,6 +609,7 @@ class Cell:
         self.messages: List[str] = []
         self.replies: List[Reply] = []
         self.mocks: List[Mock] = []
+        self.sts_mocks: List[MockSts] = []
         self.drivers: List[Driver] = []
         self.text = ""
         self.seconds = 0.0
@@ -570,6 +687,12 @@ class Cell:
         self.mocks.append(m)
         return m
 
+    def sts(self, *, token: Optional[str] = None, file_token: Optional[str] = None,
+            faults: Sequence[dict] = ()) -> MockSts:
+        m = MockSts(self, f"sts{len(self.sts_mocks) or ''}", token or oidc_token(), file_token, faults)
+        self.sts_mocks.append(m)
+        return m
+
     def driver(self, env: Optional[Dict[str, str]] = None) -> Driver:
         d = Driver(self, clean_env(env))
         self.drivers.append(d)
@@ -580,6 +703,8 @@ class Cell:
             d.quit()
         for m in self.mocks:
             m.stop()
+        for s in self.sts_mocks:
+            s.stop()
 
     # polling
 
@@ -937,6 +1062,111 @@ def sc_outage(c: Cell) -> str:
         f"cached until expiry ({served} ok) → {c.kind_name(HTTP_STATUS)} 500 + expiry "
         f"({len(errors_after)}×) → recovered · {outage_gets} GETs in {d_s:.0f} s of refreshing (backoff bound {3 * max_fetches})"
     )
+
+
+# ---- the OIDC source (STS AssumeRoleWithOIDC over HTTPS, `ecscred mock-sts`) ---------
+
+
+def oidc_opts(s: MockSts, **kw) -> dict:
+    """Options of an own OIDC provider on mock STS s (a None value leaves it unset)."""
+    return {
+        "source": "oidc",
+        "role_arn": OIDC_ROLE_ARN,
+        "oidc_provider_arn": OIDC_PROVIDER_ARN,
+        "oidc_token_file": str(s.token_file),
+        "sts_endpoint": s.url,
+        "sts_ca_file": str(s.ca_file),
+        **kw,
+    }
+
+
+def sts_calls(n: int) -> str:
+    return f"{n or 'no'} STS call{'s' if n != 1 else ''}"
+
+
+def check_sts(c: Cell, s: MockSts, what: str = "STS counters", **want: int) -> Dict[str, int]:
+    k = s.counters()
+    for field, expected in want.items():
+        c.check(k[field] == expected, f"{what}: {field} = {k[field]}, expected {expected} ({k})")
+    return k
+
+
+def new_oidc(c: Cell, d: Driver, s: MockSts, **kw) -> None:
+    r = d.new(**oidc_opts(s, **kw))
+    if r is not None:
+        raise CellFailed(f"building the OIDC provider failed: {r}")
+
+
+def sc_oidc_baseline(c: Cell) -> str:
+    s = c.sts()
+    d = c.driver()
+    new_oidc(c, d, s)
+    a = c.expect_ok(d.get())
+    b = c.expect_ok(d.get(), "second call")
+    c.check(a.id == b.id, "the second call returned another credential")
+    issued = s.issued()
+    c.check([i["access_key_id"] for i in issued] == [a.id], f"not the credential STS issued ({len(issued)} issued)")
+    check_sts(c, s, requests=1, issued=1, token_refusals=0)
+    return "ok · 1 STS call · 2nd call cached"
+
+
+def sc_oidc_rejected(c: Cell) -> str:
+    s = c.sts(file_token=oidc_token())
+    d = c.driver()
+    new_oidc(c, d, s)
+    r = c.expect_err(d.get(), HTTP_STATUS, [r"InvalidParameter\.OIDCToken", r"\b400\b"], status=400)
+    for i, t in enumerate(s.tokens, 1):
+        c.check(t not in r.message, f"the message holds OIDC token #{i}")
+    check_sts(c, s, requests=1, issued=0, token_refusals=1)
+    return f"{c.kind_name(HTTP_STATUS)} 400 InvalidParameter.OIDCToken · {sts_calls(1)} (not retried)"
+
+
+def sc_oidc_retried(fault: dict, status: int, patterns: Sequence[str]) -> Callable[[Cell], str]:
+    def run(c: Cell) -> str:
+        s = c.sts(faults=[fault])
+        d = c.driver()
+        new_oidc(c, d, s)
+        c.expect_err(d.get(), HTTP_STATUS, [*patterns, r"after 3 attempts"], status=status)
+        check_sts(c, s, requests=3, issued=0)
+        s.clear()
+        r, _ = c.poll_until_ok(d, CALL_LIMIT_S)
+        c.check([i["access_key_id"] for i in s.issued()] == [r.id], "recovered with a credential STS did not issue")
+        return f"{c.kind_name(HTTP_STATUS)} {status} after {sts_calls(3)} → recovered"
+
+    return run
+
+
+def sc_oidc_hang(c: Cell) -> str:
+    s = c.sts(faults=[{"kind": "delay", "ms": 120_000}])
+    d = c.driver()
+    # The read timeout is longer than the fetch timeout: the fetch deadline ends the call.
+    new_oidc(c, d, s, read_timeout_ms=60_000, fetch_timeout_ms=1_500)
+    r = c.expect_err(d.get(), TIMEOUT, [r"fetch_timeout"])
+    c.check(r.t1 - r.t0 < 60_000, "the call outlasted the read timeout: the fetch timeout did not bound it")
+    check_sts(c, s, requests=1, issued=0)
+    return f"{c.kind_name(TIMEOUT)} after {sts_calls(1)} (fetch timeout)"
+
+
+def sc_oidc_garbage(c: Cell) -> str:
+    s = c.sts(faults=[{"kind": "malformed_json"}])
+    d = c.driver()
+    new_oidc(c, d, s)
+    c.expect_err(d.get(), INVALID)
+    k = check_sts(c, s, requests=1, issued=0)
+    return f"{c.kind_name(INVALID)} after {sts_calls(k['requests'])}"
+
+
+def sc_oidc_no_token_file(c: Cell) -> str:
+    s = c.sts()
+    missing = s.dir / "no-such-token"
+    d = c.driver()
+    r = d.new(**oidc_opts(s, oidc_token_file=str(missing)))
+    when = "new"
+    if r is None:
+        r, when = d.get(), "get"
+    c.expect_err(r, INVALID_CONFIG, [re.escape(str(missing)), r"does not exist"])
+    check_sts(c, s, requests=0)
+    return f"{c.kind_name(INVALID_CONFIG)} naming the path (at {when}) · no STS call"
 
 
 # ---- the table -----------------------------------------------------------------------
@@ -1318,6 +1548,75 @@ FAULTS: List[Fault] = [
 ]
 
 
+OIDC_DOC = (
+    "OIDC source (RRSA): the token file is read at every fetch and exchanged at STS "
+    "(`AssumeRoleWithOIDC`, verified TLS); the same cache and refresh engine serves it. "
+)
+OIDC_SETUP = (
+    "`ecscred mock-sts` on 127.0.0.1 over HTTPS with its own CA (trusted through "
+    "`sts_extra_root_pem`), a token file the mock accepts; "
+)
+
+FAULTS += [
+    Fault(
+        "oidc-baseline",
+        "OIDC: no fault",
+        OIDC_DOC + "First call makes one STS call; warm calls never touch the network.",
+        OIDC_SETUP + "no fault.",
+        sc_oidc_baseline,
+    ),
+    Fault(
+        "oidc-token-rejected",
+        "OIDC: STS rejects the token",
+        OIDC_DOC + "An STS refusal is reported with STS's `Code` (HTTP status error), never "
+        "with the token; a 4xx is not retried.",
+        OIDC_SETUP + "the token file holds another token: `400 InvalidParameter.OIDCToken`.",
+        sc_oidc_rejected,
+    ),
+    Fault(
+        "oidc-throttling",
+        "OIDC: Throttling until cleared",
+        OIDC_DOC + "`Throttling` is retried (3 attempts), then reported with the HTTP status "
+        "and STS's `Code`.",
+        OIDC_SETUP + '`{"kind":"code","code":"Throttling"}` (HTTP 400) on every STS call; then '
+        "the fault is cleared.",
+        sc_oidc_retried({"kind": "code", "code": "Throttling"}, 400, [r"\bThrottling\b", r"\b400\b"]),
+    ),
+    Fault(
+        "oidc-http-500",
+        "OIDC: HTTP 500 until cleared",
+        OIDC_DOC + "5xx is retried (3 attempts), then reported with the HTTP status.",
+        OIDC_SETUP + '`{"kind":"status","status":500}` on every STS call; then the fault is '
+        "cleared.",
+        sc_oidc_retried({"kind": "status", "status": 500}, 500, [r"\b500\b"]),
+    ),
+    Fault(
+        "oidc-hang",
+        "OIDC: STS hangs",
+        OIDC_DOC + "`fetch_timeout` bounds a whole fetch (token file, STS call, retries): a "
+        "hanging STS is a `Timeout` at that deadline.",
+        OIDC_SETUP + "a 120 s delay before every answer; `read_timeout_ms=60000`, "
+        "`fetch_timeout_ms=1500`.",
+        sc_oidc_hang,
+    ),
+    Fault(
+        "oidc-malformed-json",
+        "OIDC: malformed JSON",
+        OIDC_DOC + "An answer that is not STS's credentials is an invalid response.",
+        OIDC_SETUP + '`{"kind":"malformed_json"}`: HTTP 200 with a body that is not JSON.',
+        sc_oidc_garbage,
+    ),
+    Fault(
+        "oidc-no-token-file",
+        "OIDC: missing token file",
+        OIDC_DOC + "A missing, empty or unreadable token file is an invalid configuration "
+        "naming the path; STS is not called.",
+        OIDC_SETUP + "`oidc_token_file` names a file that does not exist.",
+        sc_oidc_no_token_file,
+    ),
+]
+
+
 # ---- leak scan -----------------------------------------------------------------------
 
 _SECRET_RUN = re.compile(r"[A-Za-z0-9+/=]{%d,}" % LEAK_WINDOW)
@@ -1426,15 +1725,21 @@ def report(
         "outcome is the documented one (README.md, \"How it behaves\"): the error kind in "
         "the surface's own terms, a message naming the cause and the endpoint, bounded "
         "request counts (`/_mock/counters`), never an expired credential, and recovery once "
-        "the fault is cleared. Afterwards every AccessKeySecret, SecurityToken and metadata "
-        "token the mocks issued is searched (whole, and as any 16-character piece) in "
+        "the fault is cleared. The rows named \"OIDC: …\" do the same for the OIDC source "
+        "(RRSA) against the mock STS (`ecscred mock-sts`: `AssumeRoleWithOIDC` over HTTPS "
+        "on 127.0.0.1 with its own CA, counted by its `/_mock/counters`), each surface "
+        "building its OIDC provider (Rust `SourceKind::Oidc`, C `ecscred_provider_new_oidc`, "
+        "Python `OidcRoleArnCredentialsProvider`, also as the SDK surfaces' `provider=`, Go "
+        "`NewOIDCProvider`, C++ `Provider::create_oidc`). Afterwards every AccessKeySecret, "
+        "SecurityToken, metadata token and OIDC token the mocks issued or accepted is searched (whole, and as any 16-character piece) in "
         "everything the drivers printed, engine logs at DEBUG included; a hit fails the "
         "cell.",
         "",
         f"Run: {now} on {machine()}; {len(faults)} faults × {len(surfaces)} surfaces = "
         f"{len(cells)} cells in {runtime:.0f} s ({jobs} at a time).",
         "",
-        "Counts: PUT = token requests, GET = credential requests, as seen by the mock. "
+        "Counts: PUT = token requests, GET = credential requests, as seen by the mock; "
+        "STS calls as seen by the mock STS. "
         "Kinds are named as each surface names them (Rust `ErrorKind`, C `ecscred_status`, "
         "Python exception class, Go `Kind`); the HTTP status after a kind is in the message "
         "(every surface also exposes it on its error, and the matrix checks it there). "
@@ -1549,7 +1854,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 print(f"{state} {c.fault.id:<26} {c.surface:<7} {c.seconds:5.1f}s  {c.text}", flush=True)
 
     # Leak scan: every secret of every mock, in everything every driver printed.
-    secrets = [s for c in cells.values() for m in c.mocks for s in m.secrets]
+    secrets = [s for c in cells.values() for m in [*c.mocks, *c.sts_mocks] for s in m.secrets]
     scanner = LeakScanner(secrets)
     scanned = 0
     for c in cells.values():

@@ -5,7 +5,9 @@
 //	new [key=value ...]  -> ok | err ...
 //	    keys: endpoint, role, disable_imds_v1, connect_timeout_ms, read_timeout_ms,
 //	    fetch_timeout_ms, default=true (ecscred.Default(""): the process-wide provider
-//	    configured from the environment)
+//	    configured from the environment); source=oidc with role_arn, oidc_provider_arn,
+//	    oidc_token_file, sts_endpoint, sts_ca_file (a PEM file trusted for STS):
+//	    ecscred.NewOIDCProvider
 //	get                  -> ok <t0 ms> <t1 ms> <AccessKeyID> <expiration unix s>
 //	                      | err <t0 ms> <t1 ms> <code> <Kind name> <http status|-> <message>
 //	quit                 -> bye
@@ -79,7 +81,8 @@ func errLine(t0, t1 int64, err error) string {
 
 func build(args []string) (*ecscred.Provider, error) {
 	var opts []ecscred.Option
-	def := false
+	var oidc []ecscred.OIDCOption
+	def, useOIDC := false, false
 	for _, arg := range args {
 		key, value, _ := strings.Cut(arg, "=")
 		ms := func() time.Duration {
@@ -95,18 +98,40 @@ func build(args []string) (*ecscred.Provider, error) {
 			opts = append(opts, ecscred.WithDisableIMDSv1(value == "true"))
 		case "connect_timeout_ms":
 			opts = append(opts, ecscred.WithConnectTimeout(ms()))
+			oidc = append(oidc, ecscred.WithOIDCConnectTimeout(ms()))
 		case "read_timeout_ms":
 			opts = append(opts, ecscred.WithReadTimeout(ms()))
+			oidc = append(oidc, ecscred.WithOIDCReadTimeout(ms()))
 		case "fetch_timeout_ms":
 			opts = append(opts, ecscred.WithFetchTimeout(ms()))
+			oidc = append(oidc, ecscred.WithOIDCFetchTimeout(ms()))
 		case "default":
 			def = value == "true"
+		case "source":
+			useOIDC = value == "oidc"
+		case "role_arn":
+			oidc = append(oidc, ecscred.WithRoleARN(value))
+		case "oidc_provider_arn":
+			oidc = append(oidc, ecscred.WithOIDCProviderARN(value))
+		case "oidc_token_file":
+			oidc = append(oidc, ecscred.WithOIDCTokenFile(value))
+		case "sts_endpoint":
+			oidc = append(oidc, ecscred.WithSTSEndpoint(value))
+		case "sts_ca_file":
+			pem, err := os.ReadFile(value)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "driver-go: cannot read %s: %v\n", value, err)
+			}
+			oidc = append(oidc, ecscred.WithSTSExtraRootPEM(string(pem)))
 		default:
 			fmt.Fprintf(os.Stderr, "driver-go: unknown option %q ignored\n", key)
 		}
 	}
 	if def {
 		return ecscred.Default("")
+	}
+	if useOIDC {
+		return ecscred.NewOIDCProvider(oidc...)
 	}
 	return ecscred.NewProvider(opts...)
 }

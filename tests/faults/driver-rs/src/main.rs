@@ -4,7 +4,9 @@
 //!
 //! - `new [key=value ...]`: builds the provider (keys: `endpoint`, `role`,
 //!   `disable_imds_v1`, `connect_timeout_ms`, `read_timeout_ms`, `fetch_timeout_ms`,
-//!   `default=true` for the process-wide provider configured from the environment)
+//!   `default=true` for the process-wide provider configured from the environment;
+//!   `source=oidc` with `role_arn`, `oidc_provider_arn`, `oidc_token_file`,
+//!   `sts_endpoint` and `sts_ca_file` (a PEM file trusted for STS) for the OIDC source)
 //!   → `ok` or an `err` line.
 //! - `get` → `ok <t0 ms> <t1 ms> <AccessKeyId> <expiration unix s>` or
 //!   `err <t0 ms> <t1 ms> <code> <kind name> <http status|-> <message>`.
@@ -16,7 +18,7 @@
 use std::io::{BufRead, Write};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ecscred::{Error, Provider};
+use ecscred::{Error, Provider, SourceKind};
 use tracing_subscriber::filter::LevelFilter;
 
 fn now_ms() -> u128 {
@@ -61,6 +63,15 @@ fn build(args: &[&str]) -> Result<Surface, Error> {
             "read_timeout_ms" => builder = builder.read_timeout(ms()),
             "fetch_timeout_ms" => builder = builder.fetch_timeout(ms()),
             "default" => default = value == "true",
+            "source" if value == "oidc" => builder = builder.source(SourceKind::Oidc),
+            "role_arn" => builder = builder.role_arn(value),
+            "oidc_provider_arn" => builder = builder.oidc_provider_arn(value),
+            "oidc_token_file" => builder = builder.oidc_token_file(value),
+            "sts_endpoint" => builder = builder.sts_endpoint(value),
+            "sts_ca_file" => match std::fs::read(value) {
+                Ok(pem) => builder = builder.sts_extra_root_pem(pem),
+                Err(e) => eprintln!("driver-rs: cannot read {value}: {e}"),
+            },
             other => eprintln!("driver-rs: unknown option {other:?} ignored"),
         }
     }
