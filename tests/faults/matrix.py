@@ -1683,6 +1683,7 @@ def normalize(message: str) -> str:
     message = re.sub(r"^ecscred: ", "", message)
     message = re.sub(r" \(last attempt failed; next attempt in \d+ ms\)$", "", message)
     message = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", message)
+    message = re.sub(r"RequestId [A-Za-z0-9-]+", "RequestId ID", message)
     message = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<time>", message)
     message = re.sub(r"next attempt in \d+ ms", "next attempt in N ms", message)
     return message
@@ -1746,8 +1747,9 @@ def report(
         "\"2nd call from backoff\": a second call made at once got the last error without a "
         "request.",
         "",
-        "Messages below are shown with ports, times and the backoff note (`(last attempt "
-        "failed; next attempt in N ms)`, present when the error came from the backoff) "
+        "Messages below are shown with ports, times, STS request ids and the backoff note "
+        "(`(last attempt failed; next attempt in N ms)`, present when the error came from "
+        "the backoff) "
         "normalized, and without the `ecscred: ` prefix that Go's `Error()` adds.",
         "",
         "How each driver sees the engine: Rust `Provider::credential` / `ecscred::get_credential`, "
