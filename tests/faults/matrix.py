@@ -1554,7 +1554,7 @@ OIDC_DOC = (
 )
 OIDC_SETUP = (
     "`ecscred mock-sts` on 127.0.0.1 over HTTPS with its own CA (trusted through "
-    "`sts_extra_root_pem`), a token file the mock accepts; "
+    "`sts_extra_root_pem`) and the OIDC token file; "
 )
 
 FAULTS += [
@@ -1562,7 +1562,7 @@ FAULTS += [
         "oidc-baseline",
         "OIDC: no fault",
         OIDC_DOC + "First call makes one STS call; warm calls never touch the network.",
-        OIDC_SETUP + "no fault.",
+        OIDC_SETUP + "the file holds the token the mock accepts, no fault.",
         sc_oidc_baseline,
     ),
     Fault(
@@ -1570,7 +1570,8 @@ FAULTS += [
         "OIDC: STS rejects the token",
         OIDC_DOC + "An STS refusal is reported with STS's `Code` (HTTP status error), never "
         "with the token; a 4xx is not retried.",
-        OIDC_SETUP + "the token file holds another token: `400 InvalidParameter.OIDCToken`.",
+        OIDC_SETUP + "the file holds another token than the one the mock accepts: "
+        "`400 InvalidParameter.OIDCToken`.",
         sc_oidc_rejected,
     ),
     Fault(
