@@ -47,9 +47,11 @@ echo "aarch64: the wheel's module in an aarch64 CPython $pyver under qemu: ok"
 
 mkdir -p "$work/consumer"
 cp "$repo"/examples/go/go.mod "$repo"/examples/go/go.sum "$repo"/examples/go/*.go "$work/consumer/"
+# gcc adds an unwinder to every link by itself (libgcc_s, or libgcc_eh for -static), so the
+# module's flags name none; zig cc adds none: -lgcc_s has it link its bundled libunwind.
 (cd "$work/consumer" && go mod edit -replace "github.com/ecscred/ecscred/go=$dist/go" &&
   CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC="$zig cc -target aarch64-linux-gnu" \
-    GOFLAGS=-mod=mod go build -o "$work/example-arm64" .)
+    CGO_LDFLAGS="-lgcc_s" GOFLAGS=-mod=mod go build -o "$work/example-arm64" .)
 start_oss "$python"
 got=$(OSS_ENDPOINT=$oss OSS_BUCKET=ramroletest "$qemu" "$work/example-arm64")
 [ "$got" = $'ramroletest.txt\ntest.sh' ] || fail "the linux/arm64 Go example under qemu printed: $got"
