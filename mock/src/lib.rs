@@ -1,5 +1,5 @@
 //! A mock Alibaba Cloud ECS instance metadata service, for tests; and a mock STS
-//! ([`MockSts`]) for the OIDC source, documented in its own type.
+//! ([`MockSts`]: `AssumeRoleWithOIDC`, `AssumeRole`), documented in its own type.
 //!
 //! It serves, on 127.0.0.1 only, what an ECS instance with a RAM role sees at
 //! `http://100.100.100.200`:
@@ -72,6 +72,7 @@ mod journal;
 mod metadata;
 mod random;
 mod server;
+mod signature;
 mod sts;
 mod tokens;
 
