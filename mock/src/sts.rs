@@ -47,19 +47,14 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdListener};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, LOCATION};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, StatusCode};
-use hyper_util::rt::TokioIo;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
@@ -70,7 +65,7 @@ use crate::clock::{format_utc, parse_utc, whole_seconds, MockClock};
 use crate::faults::{Fault, FaultKind, Faults, RequestKind};
 use crate::issuer::IssuedCredential;
 use crate::random::{Seed, ALNUM, BASE64};
-use crate::server::Dropped;
+use crate::server::{accept_loop, serve_connection, Dropped, ServerThread};
 use crate::signature;
 
 /// Largest request body read (the form with a token is about 2 KiB).
@@ -259,9 +254,7 @@ struct StsState {
 /// stops the server.
 pub struct MockSts {
     state: Arc<StsState>,
-    addr: SocketAddr,
-    shutdown: Arc<Notify>,
-    thread: Option<JoinHandle<()>>,
+    thread: ServerThread,
 }
 
 impl MockSts {
@@ -281,17 +274,6 @@ impl MockSts {
         }
         let (ca_pem, tls) = tls_setup().map_err(io::Error::other)?;
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
-        let listener = StdListener::bind((Ipv4Addr::LOCALHOST, config.port))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()?;
-        let listener = {
-            let _context = runtime.enter();
-            TcpListener::from_std(listener)?
-        };
         let faults = Faults::default();
         for fault in config.faults {
             faults.arm(fault);
@@ -310,30 +292,21 @@ impl MockSts {
             access_keys: config.access_keys.into_iter().collect(),
             nonces: Mutex::new(HashSet::new()),
         });
-        let shutdown = Arc::new(Notify::new());
-        let thread = std::thread::Builder::new()
-            .name(format!("ecscred-mock-sts-{}", addr.port()))
-            .spawn({
-                let state = Arc::clone(&state);
-                let shutdown = Arc::clone(&shutdown);
-                move || runtime.block_on(serve(listener, acceptor, state, shutdown))
-            })?;
-        Ok(MockSts {
-            state,
-            addr,
-            shutdown,
-            thread: Some(thread),
-        })
+        let thread = ServerThread::spawn(config.port, "ecscred-mock-sts", {
+            let state = Arc::clone(&state);
+            move |listener, shutdown| serve(listener, acceptor, state, shutdown)
+        })?;
+        Ok(MockSts { state, thread })
     }
 
     /// `https://127.0.0.1:PORT`, without a trailing slash.
     pub fn url(&self) -> String {
-        format!("https://{}", self.addr)
+        format!("https://{}", self.thread.addr())
     }
 
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.thread.addr().port()
     }
 
     /// The PEM of the CA that issued the server's certificate: trust it, and only in tests.
@@ -398,19 +371,10 @@ impl MockSts {
     pub fn stop(self) {}
 }
 
-impl Drop for MockSts {
-    fn drop(&mut self) {
-        self.shutdown.notify_one();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 impl fmt::Debug for MockSts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MockSts")
-            .field("addr", &self.addr)
+            .field("addr", &self.thread.addr())
             .finish_non_exhaustive()
     }
 }
@@ -455,26 +419,17 @@ async fn serve(
     state: Arc<StsState>,
     shutdown: Arc<Notify>,
 ) {
-    loop {
-        tokio::select! {
-            () = shutdown.notified() => return,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let _ = stream.set_nodelay(true);
-                    let (acceptor, state) = (acceptor.clone(), Arc::clone(&state));
-                    tokio::spawn(async move {
-                        // A refused handshake (an untrusting client) ends this connection only.
-                        let Ok(tls) = acceptor.accept(stream).await else { return };
-                        let service = service_fn(move |req| route(Arc::clone(&state), req));
-                        let _ = http1::Builder::new()
-                            .serve_connection(TokioIo::new(tls), service)
-                            .await;
-                    });
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-            },
+    accept_loop(listener, shutdown, |stream| {
+        let (acceptor, state) = (acceptor.clone(), Arc::clone(&state));
+        async move {
+            // A refused handshake (an untrusting client) ends this connection only.
+            let Ok(tls) = acceptor.accept(stream).await else {
+                return;
+            };
+            serve_connection(tls, state, route).await;
         }
-    }
+    })
+    .await;
 }
 
 async fn route(state: Arc<StsState>, req: Request<Incoming>) -> Result<Response, Dropped> {
