@@ -581,3 +581,37 @@ fn external_commands_that_work_fail_hang_or_babble() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{e}");
 }
+
+#[test]
+fn credentials_uris_must_be_https_or_loopback() {
+    for ok in [
+        "https://creds.example.com/v1?token=abc",
+        "http://127.0.0.1:8080/credentials",
+        "http://[::1]:9/c",
+        "http://localhost:9/c",
+    ] {
+        let env = Env::new().set("ALIBABA_CLOUD_CREDENTIALS_URI", ok);
+        let p = env.chain().unwrap_or_else(|e| panic!("{ok}: {e}"));
+        assert!(!p.endpoint().contains("token"), "{}", p.endpoint());
+        assert!(!format!("{p:?} {}", p.source_info()).contains("abc"));
+    }
+    for bad in [
+        "http://10.0.0.1/credentials",
+        "http://creds.example.com/c",
+        "ftp://127.0.0.1/c",
+        "https://user:pw-secret@creds.example.com/c",
+        "not a url",
+    ] {
+        let env = Env::new().set("ALIBABA_CLOUD_CREDENTIALS_URI", bad);
+        let e = env
+            .chain()
+            .err()
+            .unwrap_or_else(|| panic!("accepted {bad}"));
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{bad}");
+        assert!(
+            e.to_string().contains("ALIBABA_CLOUD_CREDENTIALS_URI"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("pw-secret"), "{e}");
+    }
+}
