@@ -121,6 +121,18 @@ mod tests {
     }
 
     #[test]
+    fn the_parameter_name_is_signed_as_sent() {
+        // The same request with `Timestamp` spelled as STS's API takes it: the name sorts
+        // elsewhere, so the signature differs from the published one.
+        let mut p = published();
+        let at = p.remove("TimeStamp").unwrap();
+        p.insert("Timestamp".into(), at);
+        let signature = sign("GET", &p, "testsecret");
+        assert_ne!(signature, "CT9X0VtwR86fNWSnsc6v8YGOjuE=");
+        assert_eq!(signature, "OLeaidS1JvxuMvnyHOwuJ+uX5qY=");
+    }
+
+    #[test]
     fn encodes_as_rfc3986() {
         assert_eq!(percent_encode("aZ09-_.~"), "aZ09-_.~");
         assert_eq!(percent_encode("a b*c/d+e"), "a%20b%2Ac%2Fd%2Be");
