@@ -33,7 +33,7 @@ impl Setup {
         let dir = std::env::temp_dir().join(format!(
             "ecscred-chain-sts-{}-{}",
             std::process::id(),
-            fastrand_id()
+            next_id()
         ));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
@@ -77,7 +77,7 @@ impl Drop for Setup {
     }
 }
 
-fn fastrand_id() -> u64 {
+fn next_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::SeqCst)
