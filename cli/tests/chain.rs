@@ -511,6 +511,12 @@ fn ecs_is_chosen_when_nothing_else_is_configured() {
         ecscred_mock::format_utc(issued.expiration).as_str()
     );
     assert_eq!(metadata.counters().credential_gets, 1);
+    // Without --source, get means the ECS RAM role, whatever else is configured.
+    let with_key = Home::new("get-ecs-plain").env_key();
+    with_key.cli_config();
+    let j = json(&with_key.run(&metadata.url(), &["get"]));
+    assert_eq!(j["AccessKeyId"], issued.access_key_id.as_str());
+    drop(with_key);
     let j = json(&home.run(&metadata.url(), &["status", "--source", "chain"]));
     assert_eq!(j["source"], "ecs-metadata");
     assert_eq!(j["provider_name"], "default/ecs_ram_role");
