@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use ecscred_mock::{MockConfig, MockServer};
+use ecscred_mock::{MockConfig, MockCredentialsUri, MockServer, MockSts, StsConfig, UriConfig};
 use serde_json::Value;
 
 const AK_ID: &str = "LTAI5tEnvKeyForChainTests";
@@ -557,4 +557,99 @@ fn flags_a_source_does_not_read_are_usage_errors() {
     }
     // Read by the chain, they are accepted (--role names the ECS role, after env).
     assert_eq!(home.which(&url, &["--role", "R"])["source"], "env");
+}
+
+/// The mock STS (with the profile's key) and its CA in a file under HOME.
+fn sts_with_key(home: &Home) -> (MockSts, PathBuf) {
+    let sts = MockSts::start(
+        StsConfig::new("unused-oidc-token").with_access_key(PROFILE_ID, PROFILE_SECRET),
+    )
+    .unwrap();
+    let ca = home.file("sts-ca.pem", &sts.ca_pem());
+    (sts, ca)
+}
+
+#[test]
+fn get_source_chain_with_a_ram_role_arn_profile_assumes_the_role() {
+    let metadata = MockServer::start(MockConfig::default()).unwrap();
+    let home = Home::new("ram-role-arn");
+    let (sts, ca) = sts_with_key(&home);
+    home.file(
+        ".aliyun/config.json",
+        &format!(
+            r#"{{"current": "assume", "profiles": [{{"name": "assume", "mode": "RamRoleArn",
+              "access_key_id": "{PROFILE_ID}", "access_key_secret": "{PROFILE_SECRET}",
+              "ram_role_arn": "acs:ram::1234567890:role/cli-chain",
+              "ram_session_name": "cli-chain-session", "expired_seconds": 900}}]}}"#
+        ),
+    );
+    let home = home.var("ALIBABA_CLOUD_STS_ENDPOINT", &sts.url());
+    let j = home.which(&metadata.url(), &[]);
+    assert_eq!(j["provider_name"], "default/cli_profile/ram_role_arn");
+    assert_eq!(j["role_arn"], "acs:ram::1234567890:role/cli-chain");
+    assert_eq!(j["endpoint"], sts.url().as_str());
+    let out = home.run(
+        &metadata.url(),
+        &["get", "--source", "chain", "--sts-ca-file", path(&ca)],
+    );
+    let j = json(&out);
+    let issued = sts.issued();
+    assert_eq!(issued.len(), 1);
+    assert_eq!(j["AccessKeyId"], issued[0].access_key_id.as_str());
+    assert_eq!(j["AccessKeySecret"], issued[0].access_key_secret.as_str());
+    assert_eq!(j["SecurityToken"], issued[0].security_token.as_str());
+    assert_eq!(
+        j["Expiration"],
+        ecscred_mock::format_utc(issued[0].expiration).as_str()
+    );
+    let request = &sts.requests()[0];
+    assert!(
+        request.starts_with("AssumeRole RoleArn=acs%3Aram%3A%3A1234567890%3Arole%2Fcli-chain ")
+            && request.contains("RoleSessionName=cli-chain-session")
+            && request.contains("DurationSeconds=900")
+            && request.contains(&format!("AccessKeyId={PROFILE_ID}"))
+            && request.contains("verdict=issued"),
+        "{request}"
+    );
+    // status: the STS endpoint and the role ARN, never a secret.
+    let out = home.run(
+        &metadata.url(),
+        &["status", "--source", "chain", "--sts-ca-file", path(&ca)],
+    );
+    assert_no_secret(&out);
+    let j = json(&out);
+    assert_eq!(j["provider_name"], "default/cli_profile/ram_role_arn");
+    assert_eq!(j["role_arn"], "acs:ram::1234567890:role/cli-chain");
+    assert_eq!(metadata.counters().requests, 0);
+}
+
+#[test]
+fn get_source_chain_with_a_credentials_uri() {
+    let metadata = MockServer::start(MockConfig::default()).unwrap();
+    let uri = MockCredentialsUri::start(UriConfig::default()).unwrap();
+    let home = Home::new("credentials-uri").var("ALIBABA_CLOUD_CREDENTIALS_URI", &uri.url());
+    let j = home.which(&metadata.url(), &[]);
+    assert_eq!(j["provider_name"], "default/credential_uri");
+    assert_eq!(j["endpoint"], uri.base_url().as_str());
+    let j = json(&home.run(&metadata.url(), &["get", "--source", "chain"]));
+    let issued = uri.issued();
+    assert_eq!(issued.len(), 1);
+    assert_eq!(j["AccessKeyId"], issued[0].access_key_id.as_str());
+    assert_eq!(j["SecurityToken"], issued[0].security_token.as_str());
+    // Pinned, with the flag instead of the variable.
+    let home = home.unset("ALIBABA_CLOUD_CREDENTIALS_URI");
+    let j = json(&home.run(
+        &metadata.url(),
+        &["get", "--source", "uri", "--credentials-uri", &uri.url()],
+    ));
+    assert_eq!(
+        j["AccessKeyId"],
+        uri.current_credential().access_key_id.as_str()
+    );
+    assert_eq!(uri.counters().credential_gets, 2);
+    assert_eq!(
+        metadata.counters().requests,
+        0,
+        "a configured URI hides ECS"
+    );
 }
