@@ -31,7 +31,9 @@ func startMock(t *testing.T, args ...string) string {
 	return startServer(t, exec.Command(bin, append([]string{"mock-metadata", "--port", "0"}, args...)...))
 }
 
-func startOpenAPI(t *testing.T, metadataURL string) string {
+// startOpenAPI also accepts the static keys ("ID:SECRET"), which must come without any
+// security token.
+func startOpenAPI(t *testing.T, metadataURL string, keys ...string) string {
 	t.Helper()
 	repo, err := filepath.Abs("../..")
 	if err != nil {
@@ -41,7 +43,11 @@ func startOpenAPI(t *testing.T, metadataURL string) string {
 	if python == "" {
 		python = "python3"
 	}
-	cmd := exec.Command(python, "-m", "tests.openapi_server", "--metadata-url", metadataURL)
+	args := []string{"-m", "tests.openapi_server", "--metadata-url", metadataURL}
+	for _, key := range keys {
+		args = append(args, "--key", key)
+	}
+	cmd := exec.Command(python, args...)
 	cmd.Dir = repo
 	return startServer(t, cmd)
 }

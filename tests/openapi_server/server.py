@@ -188,7 +188,8 @@ class Handler(BaseHTTPRequestHandler):
             if self.server.keys.now(found) >= _parse_utc(found["expiration"]):  # the mock's clock
                 raise ApiError(400, "InvalidSecurityToken.Expired",
                                "Specified SecurityToken is expired.")
-        elif token:
+        elif token is not None:
+            # A permanent AccessKey is sent without any token, not with an empty one.
             raise ApiError(400, "InvalidSecurityToken.Malformed",
                            "A security token was given with a permanent AccessKey.")
         return {"access_key_id": ak, "secret": str(found["access_key_secret"]), "sts": sts,

@@ -10,8 +10,9 @@ Every request must be signed, with V1 (``Authorization: OSS ak:sig``), V2 (``OSS
 V4 (``OSS4-HMAC-SHA256 ...``) headers or presigned URLs (V1 ``OSSAccessKeyId``/``Expires``/
 ``Signature``; V2/V4 ``x-oss-*`` query). Signatures are recomputed by ``signing.py``, not by
 an SDK. Keys come from the mock metadata service's admin endpoint (``GET /_mock/credentials``,
-full values): an STS AccessKeyId must come with its own security token, and a credential
-whose Expiration has passed on the mock's clock is refused (403 ``SecurityTokenExpired``).
+full values): an STS AccessKeyId must come with its own security token, a static key
+(``keys``) with none at all (not even an empty one), and a credential whose Expiration has
+passed on the mock's clock is refused (403 ``SecurityTokenExpired``).
 Errors are OSS-style XML.
 
 Every request is recorded in :attr:`OssTestServer.requests` (method, path, access key id,
@@ -248,6 +249,10 @@ class Handler(BaseHTTPRequestHandler):
             if token != found["security_token"]:
                 raise OssError(403, "InvalidSecurityToken",
                                "The security token does not belong to the AccessKeyId.")
+        elif token is not None:
+            # A permanent AccessKey is sent without any token, not with an empty one.
+            raise OssError(403, "InvalidSecurityToken",
+                           "A security token was given with a permanent AccessKey.")
         if found["expiration"] is not None:
             if self.server.keys.now(found) >= _parse_utc(found["expiration"]):
                 raise OssError(403, "SecurityTokenExpired",
