@@ -3,7 +3,8 @@
 
 import datetime
 import os
-from typing import Awaitable, Dict, List, NoReturn, Optional, Union, final
+import pathlib
+from typing import Awaitable, Dict, List, Literal, NoReturn, Optional, Union, final
 
 from typing_extensions import disjoint_base
 
@@ -14,6 +15,8 @@ __all__ = [
     "Credentials",
     "EcsRamRoleCredentialsProvider",
     "OidcRoleArnCredentialsProvider",
+    "DefaultCredentialsProvider",
+    "SourceInfo",
     "RefreshStatus",
     "ManualClock",
     "MockServer",
@@ -29,21 +32,27 @@ __version__: str
 
 @final
 class Credentials:
-    """An immutable STS credential snapshot; ``repr`` redacts the secret and the token."""
+    """An immutable credential snapshot; ``repr`` redacts the secret and the token.
+
+    A long-term AccessKey (from the environment or a profile) has no security token
+    (``security_token`` is ``None``) and never expires (``expires`` is ``False``,
+    ``expiration`` reads 9998-12-31T23:59:59Z)."""
 
     @property
     def access_key_id(self) -> str: ...
     @property
     def access_key_secret(self) -> str: ...
     @property
-    def security_token(self) -> str: ...
+    def security_token(self) -> Optional[str]: ...
     @property
     def expiration(self) -> datetime.datetime: ...
+    @property
+    def expires(self) -> bool: ...
     @property
     def last_updated(self) -> Optional[datetime.datetime]: ...
     def get_access_key_id(self) -> str: ...
     def get_access_key_secret(self) -> str: ...
-    def get_security_token(self) -> str: ...
+    def get_security_token(self) -> Optional[str]: ...
     def get_provider_name(self) -> str: ...
     def has_keys(self) -> bool: ...
     def is_expired(self) -> bool: ...
@@ -84,6 +93,8 @@ class EcsRamRoleCredentialsProvider:
     def get_provider_name(self) -> str: ...
     def refresh_status(self) -> RefreshStatus: ...
     @property
+    def source_info(self) -> SourceInfo: ...
+    @property
     def endpoint(self) -> str: ...
     @property
     def role_name(self) -> Optional[str]: ...
@@ -116,6 +127,103 @@ class OidcRoleArnCredentialsProvider(EcsRamRoleCredentialsProvider):
         fetch_timeout: Optional[float] = None,
         clock: Optional[ManualClock] = None,
     ) -> OidcRoleArnCredentialsProvider: ...
+
+_SourceName = Literal["chain", "env", "oidc", "profile", "ecs", "uri"]
+
+@final
+class DefaultCredentialsProvider(EcsRamRoleCredentialsProvider):
+    """Gets, caches and refreshes the credential of the source the default credential chain
+    selects, or of the one ``source`` pins.
+
+    The chain (``source="chain"``, the default) takes the first source configured, in the
+    official order: the environment's AccessKey (``ALIBABA_CLOUD_ACCESS_KEY_ID`` and
+    ``ALIBABA_CLOUD_ACCESS_KEY_SECRET``, optionally ``ALIBABA_CLOUD_SECURITY_TOKEN``); OIDC
+    (``ALIBABA_CLOUD_ROLE_ARN``, ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN``,
+    ``ALIBABA_CLOUD_OIDC_TOKEN_FILE``); a profile of the aliyun CLI's ``config.json``; a
+    section of the credentials ini file; the ECS RAM role named by
+    ``ALIBABA_CLOUD_ECS_METADATA``; ``ALIBABA_CLOUD_CREDENTIALS_URI``; else the ECS RAM role
+    of the instance (unless ``ALIBABA_CLOUD_ECS_METADATA_DISABLED``). It decides once, from
+    the configuration: a source that is configured but fails (a missing token file, a
+    half-set pair of variables) is reported, never skipped for the next one.
+    ``source="env"``, ``"oidc"``, ``"profile"``, ``"ecs"`` or ``"uri"`` pins one source.
+
+    Building it reads the options, the variables and the profile files, nothing else (no
+    thread, no network, no signal handler: it works on any thread); the first fetch
+    happens at the first ``get_credentials()``.
+
+    Options (``None``: from the variable named, else the default):
+
+    - ``profile`` (str): the profile. ``ALIBABA_CLOUD_PROFILE``, else the ``current`` of
+      ``config.json``, else the ini file's ``default`` section.
+    - ``config_file`` (path): the aliyun CLI's configuration. ``ALIBABA_CLOUD_CONFIG_FILE``,
+      else ``~/.aliyun/config.json``.
+    - ``credentials_file`` (path): the credentials ini file.
+      ``ALIBABA_CLOUD_CREDENTIALS_FILE``, else ``~/.alibabacloud/credentials.ini``.
+    - ``credentials_uri`` (str, ``https://`` or loopback ``http://``):
+      ``ALIBABA_CLOUD_CREDENTIALS_URI``.
+    - ECS: ``role_name`` (str), ``endpoint`` (str), ``disable_imds_v1`` (bool),
+      ``disabled`` (bool), ``token_ttl`` (seconds, 1 to 21600, default 21600), as
+      :class:`EcsRamRoleCredentialsProvider` takes them.
+    - STS (OIDC, and a profile's ``AssumeRole``): ``role_arn``, ``oidc_provider_arn``,
+      ``oidc_token_file`` (path), ``role_session_name``, ``duration`` (seconds, 900 to
+      43200, default 3600), ``policy`` (JSON text), ``sts_endpoint`` (``https://`` URL),
+      ``sts_extra_root_pem`` (PEM text), as :class:`OidcRoleArnCredentialsProvider` takes
+      them.
+    - Every source: ``connect_timeout`` (seconds, 0.001 to 3600, default 1),
+      ``read_timeout`` (seconds, 0.001 to 3600, default 1), ``fetch_timeout`` (seconds,
+      0.001 to 3600, default 5). ``clock`` is for tests only.
+
+    ``get_provider_name()`` says which source was selected (``"default/env"``,
+    ``"default/cli_profile/static_ak"``, ``"default/oidc_role_arn"``...), ``source_info``
+    says what selected it. Raises ``InvalidConfigError`` naming the variable, file or
+    profile for an unusable configuration (never quoting a secret).
+    """
+
+    def __new__(
+        cls,
+        *,
+        source: _SourceName = "chain",
+        profile: Optional[str] = None,
+        config_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        credentials_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        credentials_uri: Optional[str] = None,
+        role_name: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        disable_imds_v1: Optional[bool] = None,
+        disabled: Optional[bool] = None,
+        token_ttl: Optional[float] = None,
+        role_arn: Optional[str] = None,
+        oidc_provider_arn: Optional[str] = None,
+        oidc_token_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        role_session_name: Optional[str] = None,
+        duration: Optional[float] = None,
+        policy: Optional[str] = None,
+        sts_endpoint: Optional[str] = None,
+        sts_extra_root_pem: Optional[str] = None,
+        connect_timeout: Optional[float] = None,
+        read_timeout: Optional[float] = None,
+        fetch_timeout: Optional[float] = None,
+        clock: Optional[ManualClock] = None,
+    ) -> DefaultCredentialsProvider: ...
+
+@final
+class SourceInfo:
+    """Which source a provider uses and what selected it; holds no secret."""
+
+    @property
+    def kind(self) -> Literal["ecs", "oidc", "env", "profile", "uri"]: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def provider_name(self) -> str: ...
+    @property
+    def selected_by(self) -> str: ...
+    @property
+    def file(self) -> Optional[pathlib.Path]: ...
+    @property
+    def profile(self) -> Optional[str]: ...
+    @property
+    def chain(self) -> bool: ...
 
 @final
 class RefreshStatus:
