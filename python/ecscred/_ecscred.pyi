@@ -133,50 +133,17 @@ _SourceName = Literal["chain", "env", "oidc", "profile", "ecs", "uri"]
 @final
 class DefaultCredentialsProvider(EcsRamRoleCredentialsProvider):
     """Gets, caches and refreshes the credential of the source the default credential chain
-    selects, or of the one ``source`` pins.
+    selects (environment AccessKey, OIDC, aliyun CLI profile, credentials ini profile, ECS
+    RAM role named, credentials URI, ECS RAM role), or of the one ``source`` pins.
 
-    The chain (``source="chain"``, the default) takes the first source configured, in the
-    official order: the environment's AccessKey (``ALIBABA_CLOUD_ACCESS_KEY_ID`` and
-    ``ALIBABA_CLOUD_ACCESS_KEY_SECRET``, optionally ``ALIBABA_CLOUD_SECURITY_TOKEN``); OIDC
-    (``ALIBABA_CLOUD_ROLE_ARN``, ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN``,
-    ``ALIBABA_CLOUD_OIDC_TOKEN_FILE``); a profile of the aliyun CLI's ``config.json``; a
-    section of the credentials ini file; the ECS RAM role named by
-    ``ALIBABA_CLOUD_ECS_METADATA``; ``ALIBABA_CLOUD_CREDENTIALS_URI``; else the ECS RAM role
-    of the instance (unless ``ALIBABA_CLOUD_ECS_METADATA_DISABLED``). It decides once, from
-    the configuration: a source that is configured but fails (a missing token file, a
-    half-set pair of variables) is reported, never skipped for the next one.
-    ``source="env"``, ``"oidc"``, ``"profile"``, ``"ecs"`` or ``"uri"`` pins one source.
-
-    Building it reads the options, the variables and the profile files, nothing else (no
-    thread, no network, no signal handler: it works on any thread); the first fetch
-    happens at the first ``get_credentials()``.
-
-    Options (``None``: from the variable named, else the default):
-
-    - ``profile`` (str): the profile. ``ALIBABA_CLOUD_PROFILE``, else the ``current`` of
-      ``config.json``, else the ini file's ``default`` section.
-    - ``config_file`` (path): the aliyun CLI's configuration. ``ALIBABA_CLOUD_CONFIG_FILE``,
-      else ``~/.aliyun/config.json``.
-    - ``credentials_file`` (path): the credentials ini file.
-      ``ALIBABA_CLOUD_CREDENTIALS_FILE``, else ``~/.alibabacloud/credentials.ini``.
-    - ``credentials_uri`` (str, ``https://`` or loopback ``http://``):
-      ``ALIBABA_CLOUD_CREDENTIALS_URI``.
-    - ECS: ``role_name`` (str), ``endpoint`` (str), ``disable_imds_v1`` (bool),
-      ``disabled`` (bool), ``token_ttl`` (seconds, 1 to 21600, default 21600), as
-      :class:`EcsRamRoleCredentialsProvider` takes them.
-    - STS (OIDC, and a profile's ``AssumeRole``): ``role_arn``, ``oidc_provider_arn``,
-      ``oidc_token_file`` (path), ``role_session_name``, ``duration`` (seconds, 900 to
-      43200, default 3600), ``policy`` (JSON text), ``sts_endpoint`` (``https://`` URL),
-      ``sts_extra_root_pem`` (PEM text), as :class:`OidcRoleArnCredentialsProvider` takes
-      them.
-    - Every source: ``connect_timeout`` (seconds, 0.001 to 3600, default 1),
-      ``read_timeout`` (seconds, 0.001 to 3600, default 1), ``fetch_timeout`` (seconds,
-      0.001 to 3600, default 5). ``clock`` is for tests only.
-
-    ``get_provider_name()`` says which source was selected (``"default/env"``,
-    ``"default/cli_profile/static_ak"``, ``"default/oidc_role_arn"``...), ``source_info``
-    says what selected it. Raises ``InvalidConfigError`` naming the variable, file or
-    profile for an unusable configuration (never quoting a secret).
+    Decided once, from the options, the variables and the profile files, when built (no
+    thread, no network, no signal handler); a configured source that fails is reported,
+    never skipped. ``profile``, ``config_file``, ``credentials_file``, ``credentials_uri``
+    fall back to ``ALIBABA_CLOUD_PROFILE``, ``ALIBABA_CLOUD_CONFIG_FILE``,
+    ``ALIBABA_CLOUD_CREDENTIALS_FILE``, ``ALIBABA_CLOUD_CREDENTIALS_URI``; the other options
+    are those of :class:`EcsRamRoleCredentialsProvider` and
+    :class:`OidcRoleArnCredentialsProvider` (durations and timeouts in seconds);
+    ``help()`` lists them all with their ranges.
     """
 
     def __new__(

@@ -12,6 +12,7 @@ AccessKey (no token) against the OSS and OpenAPI test servers."""
 
 import asyncio
 import datetime
+import inspect
 import json
 import os
 import signal
@@ -364,6 +365,15 @@ def test_profile_secrets_stay_out_of_errors(home: Path) -> None:
         ecscred.DefaultCredentialsProvider()
     assert "Laptop" in str(raised.value)
     assert_no_secret(str(raised.value), repr(raised.value))
+
+
+def test_every_option_is_documented_in_help() -> None:
+    doc = ecscred.DefaultCredentialsProvider.__doc__ or ""
+    options = inspect.signature(ecscred.DefaultCredentialsProvider).parameters
+    assert len(options) > 20
+    for name in options:
+        assert f"``{name}``" in doc, name
+    assert "seconds, 0.001 to 3600" in doc and "seconds, 900 to 43200" in doc
 
 
 # -- building does nothing else ----------------------------------------------------------------
