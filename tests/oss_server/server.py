@@ -10,8 +10,9 @@ Every request must be signed, with V1 (``Authorization: OSS ak:sig``), V2 (``OSS
 V4 (``OSS4-HMAC-SHA256 ...``) headers or presigned URLs (V1 ``OSSAccessKeyId``/``Expires``/
 ``Signature``; V2/V4 ``x-oss-*`` query). Signatures are recomputed by ``signing.py``, not by
 an SDK. Keys come from the mock metadata service's admin endpoint (``GET /_mock/credentials``,
-full values): an STS AccessKeyId must come with its own security token, and a credential
-whose Expiration has passed on the mock's clock is refused (403 ``SecurityTokenExpired``).
+full values): an STS AccessKeyId must come with its own security token, a static (permanent)
+key with none at all (not even an empty one), and a credential whose Expiration has passed
+on the mock's clock is refused (403 ``SecurityTokenExpired``).
 Errors are OSS-style XML.
 
 Every request is recorded in :attr:`OssTestServer.requests` (method, path, access key id,
@@ -167,12 +168,14 @@ class Handler(BaseHTTPRequestHandler):
             "key": self._key,
             "access_key_id": self._ak,
             "scheme": self._scheme,
+            "token": self._token,
             "status": status,
         })
 
     def _handle(self, head: bool = False) -> None:
         self._request_id = uuid.uuid4().hex[:24].upper()
         self._ak: Optional[str] = None
+        self._token = "absent"
         self._scheme = "anonymous"
         parts = urlsplit(self.path)
         self._path = unquote(parts.path)
@@ -235,11 +238,16 @@ class Handler(BaseHTTPRequestHandler):
     def _credential(self, ak: str, token: Optional[str]) -> str:
         """The secret of ``ak`` after the token and expiry checks."""
         self._ak = ak
+        self._token = _token_state(token)
         found = self.server.keys.lookup(ak)
         if found is None:
             raise OssError(403, "InvalidAccessKeyId",
                            "The OSS Access Key Id you provided does not exist in our records.",
                            OSSAccessKeyId=ak)
+        if found["security_token"] is None and token is not None:
+            # A permanent AccessKey is sent without any token, not with an empty one.
+            raise OssError(403, "InvalidSecurityToken",
+                           "A security token was given with a permanent AccessKey.")
         if found["security_token"] is not None:
             if not token:
                 raise OssError(403, "InvalidAccessKeyId",
@@ -486,6 +494,11 @@ class Handler(BaseHTTPRequestHandler):
         return 200, xml.encode(), {"Content-Type": "application/xml"}
 
 
+def _token_state(token: Optional[str]) -> str:
+    """How a request carried its security token: ``absent``, ``empty`` or ``present``."""
+    return "absent" if token is None else "empty" if token == "" else "present"
+
+
 def _same(a: str, b: str) -> bool:
     import hmac as _hmac
 
@@ -550,7 +563,8 @@ class OssTestServer:
 
     @property
     def requests(self) -> List[Dict[str, Any]]:
-        """Every request so far: method, path, bucket, key, access_key_id, scheme, status."""
+        """Every request so far: method, path, bucket, key, access_key_id, scheme, token
+        (``absent``, ``empty`` or ``present``: how the security token was sent), status."""
         with self._server.lock:
             return list(self._server.log)
 
