@@ -13,6 +13,21 @@
 //!
 //! Or, with one provider per role kept for the process: [`get_credential`].
 //!
+//! The same engine serves the program wherever it runs: [`SourceKind::Chain`] selects, from
+//! the configuration alone, the first configured of the environment's AccessKey, OIDC
+//! (RRSA in an ACK pod), an aliyun CLI or credentials-file profile, the ECS RAM role and a
+//! credentials URI, in the official chains' order, and reports a failing source instead of
+//! moving on ([`Provider::source_info`] says which and why):
+//!
+//! ```no_run
+//! let provider = ecscred::Provider::builder()
+//!     .source(ecscred::SourceKind::Chain)
+//!     .build()?;
+//! println!("{}", provider.source_info()); // e.g. default/env (selected by ALIBABA_CLOUD_…)
+//! let credential = provider.credential()?;
+//! # Ok::<(), ecscred::Error>(())
+//! ```
+//!
 //! What it guarantees (see `provider.rs` for the mechanism): one fetch shared by
 //! concurrent first callers; refresh off the callers' path after ECS has rotated the
 //! credential; an expired credential is never handed out; a failing refresh keeps the

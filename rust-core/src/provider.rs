@@ -186,8 +186,9 @@ impl Provider {
         }
     }
 
-    /// The service this provider talks to: the metadata service, or STS for
-    /// [`SourceKind::Oidc`].
+    /// The service this provider talks to: the metadata service, STS (OIDC and
+    /// `AssumeRole` profiles), the credentials URI's origin (`scheme://host:port`: its path
+    /// and query may hold a token), or `""` for a configured credential or a command.
     pub fn endpoint(&self) -> &str {
         &self.inner.config.endpoint
     }

@@ -58,8 +58,9 @@ pub(crate) fn encode_into(out: &mut String, s: &str) {
 mod tests {
     use super::*;
 
-    /// The example of Alibaba Cloud's RPC signature documentation (ECS `DescribeRegions`,
-    /// AccessKey `testid` / `testsecret`).
+    /// A fixed vector: the parameters of the RPC signature documentation's example (ECS
+    /// `DescribeRegions`, AccessKey `testid` / `testsecret`); the mock STS's independent
+    /// verifier checks the same value.
     #[test]
     fn documented_example() {
         let params = [
