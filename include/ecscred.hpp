@@ -20,7 +20,15 @@
 // - ecscred::Provider owns an ecscred_provider (move-only: the C ABI has no provider
 //   clone; share one through a std::shared_ptr). ecscred::Options configures one of the
 //   metadata service; ecscred::OidcOptions one of the OIDC source (an ACK pod's role with
-//   RRSA, through STS: Provider::create_oidc, Provider(OidcOptions)).
+//   RRSA, through STS: Provider::create_oidc, Provider(OidcOptions));
+//   ecscred::SourceOptions one of the default credential chain (environment AccessKey,
+//   OIDC, aliyun CLI profile, credentials-file profile, credentials URI, ECS) or of one
+//   source pinned (Provider::create_chain, Provider::create_shared,
+//   Provider(SourceOptions)). Provider::provider_name() says which source it uses, e.g.
+//   "default/env".
+// - A long-term AccessKey (from the environment or a profile) has no SecurityToken
+//   (Credential::has_security_token() false, security_token() "") and never expires
+//   (Credential::expires() false): sign without any token header or parameter.
 // - Every call takes one snapshot: take a Credential per request, sign with it, let it go.
 // - Errors: the try_* functions are noexcept and return the ecscred_status (ECSCRED_OK is
 //   0); ecscred::last_error() then gives the status name and the message of the calling
@@ -162,17 +170,26 @@ public:
     // True when it holds a credential.
     explicit operator bool() const noexcept { return handle_ != nullptr; }
 
-    // The AccessKeyId ("STS....").
+    // The AccessKeyId ("STS...." for an STS credential).
     const char *access_key_id() const noexcept { return ecscred_credential_access_key_id(handle_); }
     // The AccessKeySecret: never log it. Wiped when the last handle is freed, so prefer
     // using it in place to copying it into a std::string.
     const char *access_key_secret() const noexcept {
         return ecscred_credential_access_key_secret(handle_);
     }
-    // The SecurityToken: never log it. Same lifetime as the secret.
+    // The SecurityToken: never log it. Same lifetime as the secret. "" for a long-term
+    // AccessKey, which has none: send no token header or parameter at all then.
     const char *security_token() const noexcept {
         return ecscred_credential_security_token(handle_);
     }
+    // False for a long-term AccessKey (no SecurityToken) and when empty.
+    bool has_security_token() const noexcept {
+        return ecscred_credential_has_security_token(handle_) != 0;
+    }
+    // False for a credential that never expires (a long-term AccessKey, an STS token
+    // configured without expiration: its expiration() reads 9998-12-31T23:59:59Z) and
+    // when empty.
+    bool expires() const noexcept { return ecscred_credential_expires(handle_) != 0; }
     // Expiration in seconds since the Unix epoch (UTC); 0 when empty.
     std::int64_t expiration_unix() const noexcept { return ecscred_credential_expiration(handle_); }
     // Expiration as a time point.
@@ -385,6 +402,141 @@ private:
         sts_endpoint_, sts_extra_root_pem_;
 };
 
+// Where a provider gets its credentials (ECSCRED_SOURCE_ENV, ..._PROFILE, ..._URI,
+// ..._ECS, ..._OIDC; ECSCRED_SOURCE_CHAIN asks for the default chain's choice).
+using SourceKind = ecscred_source_kind;
+
+// "env", "profile", "uri", "ecs", "oidc", "chain". A static string.
+inline const char *source_kind_name(SourceKind kind) noexcept {
+    return ecscred_source_kind_str(kind);
+}
+
+// Options of a Provider of the default credential chain or of one pinned source; see
+// ecscred_source_options. Unset strings come from their ALIBABA_CLOUD_* variables (and the
+// profile files from the home directory), unset numbers are the defaults. The setters only
+// record values: ecscred reads the configuration and checks them when the Provider is
+// created.
+class SourceOptions {
+public:
+    SourceOptions() noexcept { ecscred_source_options_init(&options_); }
+
+    // ECSCRED_SOURCE_CHAIN (the default): the chain decides; another kind pins that source.
+    SourceOptions &source(SourceKind kind) noexcept {
+        options_.source = kind;
+        return *this;
+    }
+    // Profile sources: the profile (default: ALIBABA_CLOUD_PROFILE, else the current one).
+    SourceOptions &profile(std::string name) { return set(profile_, std::move(name)); }
+    // The aliyun CLI's config.json (default: ALIBABA_CLOUD_CONFIG_FILE, else ~/.aliyun/).
+    SourceOptions &config_file(std::string path) { return set(config_file_, std::move(path)); }
+    // The credentials ini file (default: ALIBABA_CLOUD_CREDENTIALS_FILE, else
+    // ~/.alibabacloud/credentials.ini or credentials).
+    SourceOptions &credentials_file(std::string path) {
+        return set(credentials_file_, std::move(path));
+    }
+    // The credentials server's URL (default: ALIBABA_CLOUD_CREDENTIALS_URI).
+    SourceOptions &credentials_uri(std::string url) {
+        return set(credentials_uri_, std::move(url));
+    }
+    // ECS: base URL of the metadata service.
+    SourceOptions &endpoint(std::string url) { return set(endpoint_, std::move(url)); }
+    // ECS: the RAM role name (default: ALIBABA_CLOUD_ECS_METADATA, else discovered).
+    SourceOptions &role_name(std::string role) { return set(role_name_, std::move(role)); }
+    // ECS: TTL asked for the hardened-mode metadata token.
+    SourceOptions &token_ttl(std::chrono::seconds t) noexcept {
+        options_.token_ttl_seconds = clamp(t.count());
+        return *this;
+    }
+    // ECS: hardened mode (metadata token) only.
+    SourceOptions &disable_imds_v1(bool yes) noexcept {
+        options_.disable_imds_v1 = yes ? ECSCRED_YES : ECSCRED_NO;
+        return *this;
+    }
+    // ECS: never contact the metadata service (for the chain: no ECS fallback).
+    SourceOptions &disabled(bool yes) noexcept {
+        options_.disabled = yes ? ECSCRED_YES : ECSCRED_NO;
+        return *this;
+    }
+    // OIDC: the role to assume, the identity provider, the token file.
+    SourceOptions &role_arn(std::string arn) { return set(role_arn_, std::move(arn)); }
+    SourceOptions &oidc_provider_arn(std::string arn) {
+        return set(oidc_provider_arn_, std::move(arn));
+    }
+    SourceOptions &oidc_token_file(std::string path) {
+        return set(oidc_token_file_, std::move(path));
+    }
+    // STS (OIDC, profiles that assume a role): session name, policy, endpoint, extra CA
+    // certificates (PEM), credential lifetime.
+    SourceOptions &role_session_name(std::string name) {
+        return set(role_session_name_, std::move(name));
+    }
+    SourceOptions &policy(std::string json) { return set(policy_, std::move(json)); }
+    SourceOptions &sts_endpoint(std::string url) { return set(sts_endpoint_, std::move(url)); }
+    SourceOptions &sts_extra_root_pem(std::string pem) {
+        return set(sts_extra_root_pem_, std::move(pem));
+    }
+    SourceOptions &duration(std::chrono::seconds t) noexcept {
+        options_.duration_seconds = clamp(t.count());
+        return *this;
+    }
+    SourceOptions &connect_timeout(std::chrono::milliseconds t) noexcept {
+        options_.connect_timeout_ms = clamp(t.count());
+        return *this;
+    }
+    SourceOptions &read_timeout(std::chrono::milliseconds t) noexcept {
+        options_.read_timeout_ms = clamp(t.count());
+        return *this;
+    }
+    // Deadline of one whole fetch: the longest a call waits.
+    SourceOptions &fetch_timeout(std::chrono::milliseconds t) noexcept {
+        options_.fetch_timeout_ms = clamp(t.count());
+        return *this;
+    }
+
+    // The C struct, pointing into this object: valid while it lives unchanged.
+    ecscred_source_options to_c() const noexcept {
+        ecscred_source_options c = options_;
+        c.profile = profile_.get();
+        c.config_file = config_file_.get();
+        c.credentials_file = credentials_file_.get();
+        c.credentials_uri = credentials_uri_.get();
+        c.endpoint = endpoint_.get();
+        c.role_name = role_name_.get();
+        c.role_arn = role_arn_.get();
+        c.oidc_provider_arn = oidc_provider_arn_.get();
+        c.oidc_token_file = oidc_token_file_.get();
+        c.role_session_name = role_session_name_.get();
+        c.policy = policy_.get();
+        c.sts_endpoint = sts_endpoint_.get();
+        c.sts_extra_root_pem = sts_extra_root_pem_.get();
+        return c;
+    }
+
+private:
+    // A string option: NULL in the C struct until set.
+    struct Field {
+        Field() : set(false) {}
+        const char *get() const noexcept { return set ? value.c_str() : nullptr; }
+        std::string value;
+        bool set;
+    };
+    SourceOptions &set(Field &field, std::string value) {
+        field.value = std::move(value);
+        field.set = true;
+        return *this;
+    }
+    // As in Options: a negative or larger value becomes 2^32-1, which ecscred refuses
+    // (ECSCRED_INVALID_CONFIG) where it is out of range; zero is the default.
+    static std::uint32_t clamp(long long v) noexcept {
+        return v < 0 || v > 0xffffffffLL ? 0xffffffffU : static_cast<std::uint32_t>(v);
+    }
+
+    ecscred_source_options options_;
+    Field profile_, config_file_, credentials_file_, credentials_uri_, endpoint_, role_name_,
+        role_arn_, oidc_provider_arn_, oidc_token_file_, role_session_name_, policy_,
+        sts_endpoint_, sts_extra_root_pem_;
+};
+
 // A provider with its own cache and configuration. Move-only; thread-safe. Empty when
 // default-constructed or moved from (its calls then fail with ECSCRED_NULL_ARGUMENT).
 class Provider {
@@ -426,7 +578,39 @@ public:
         return status;
     }
 
+    // Creates a provider of the default credential chain (or of the source pinned by
+    // options.source()) into `out` (replacing what it held), with its own cache. Reads the
+    // variables and profile files now and decides; sends nothing. A configured but broken
+    // source (a half-set AccessKey pair, a profile without its fields) is
+    // ECSCRED_INVALID_CONFIG naming the variable, file or profile. On failure `out` is
+    // unchanged.
+    static Status create_chain(Provider &out,
+                               const SourceOptions &options = SourceOptions()) noexcept {
+        ecscred_source_options c = options.to_c();
+        ecscred_provider *handle = nullptr;
+        Status status = ecscred_provider_new_source(&c, &handle);
+        if (status == ECSCRED_OK) out = Provider(handle);
+        return status;
+    }
+
+    // create_chain, but a handle to the provider ecscred keeps for the whole process for
+    // this resolved configuration (ecscred_provider_new_shared): creating one per request
+    // or per SDK client costs no fetch.
+    static Status create_shared(Provider &out,
+                                const SourceOptions &options = SourceOptions()) noexcept {
+        ecscred_source_options c = options.to_c();
+        ecscred_provider *handle = nullptr;
+        Status status = ecscred_provider_new_shared(&c, &handle);
+        if (status == ECSCRED_OK) out = Provider(handle);
+        return status;
+    }
+
 #if ECSCRED_HPP_EXCEPTIONS
+    // Provider::create_chain, throwing ecscred::Error for an invalid configuration.
+    explicit Provider(const SourceOptions &options) : handle_(nullptr) {
+        detail::check(create_chain(*this, options));
+    }
+
     // Provider::create, throwing ecscred::Error for an invalid configuration.
     explicit Provider(const Options &options) : handle_(nullptr) {
         detail::check(create(*this, options));
@@ -455,8 +639,24 @@ public:
 
     // True when it holds a provider.
     explicit operator bool() const noexcept { return handle_ != nullptr; }
-    // The metadata service URL in use, or the STS URL of an OIDC provider ("" when empty).
+    // The metadata service URL in use, the STS URL of an OIDC provider (or of a profile
+    // that assumes a role), the credentials server's origin; "" for an AccessKey source
+    // and when empty.
     const char *endpoint() const noexcept { return ecscred_provider_endpoint(handle_); }
+    // The source in use (for a chain provider: the one it selected); ECSCRED_SOURCE_CHAIN
+    // when empty.
+    SourceKind source() const noexcept { return ecscred_provider_source(handle_); }
+    // The source's name, e.g. "default/env", "default/cli_profile/static_ak",
+    // "ecs_ram_role" (ecscred_provider_name); "" when empty. The strings of these
+    // accessors live as long as the provider.
+    const char *provider_name() const noexcept { return ecscred_provider_name(handle_); }
+    // What selected the source, for people (variables, file and profile).
+    const char *selected_by() const noexcept { return ecscred_provider_selected_by(handle_); }
+    // The profile file and the profile within it that configure the source ("" if none).
+    const char *source_file() const noexcept { return ecscred_provider_source_file(handle_); }
+    const char *source_profile() const noexcept {
+        return ecscred_provider_source_profile(handle_);
+    }
     // The C handle, still owned by this object.
     const ecscred_provider *get() const noexcept { return handle_; }
 

@@ -9,8 +9,14 @@
 //
 // Constructors: no argument (the role from ALIBABA_CLOUD_ECS_METADATA, else discovered), a
 // role name, or an ecscred::Provider of your own (its own endpoint, timeouts, hardened-only
-// mode). The first two use the provider ecscred keeps for the whole process, one per role:
-// building an adapter per client or per request costs no metadata request.
+// mode; the OIDC source; the default credential chain). The first two use the provider
+// ecscred keeps for the whole process, one per role: building an adapter per client or per
+// request costs no metadata request. For the default chain (environment AccessKey, OIDC,
+// aliyun CLI profile, credentials file, credentials URI, ECS):
+//
+//   ecscred::Provider chain;
+//   if (ecscred::Provider::create_shared(chain) != ECSCRED_OK) { /* ecscred::last_error */ }
+//   auto credentials = std::make_shared<ecscred::aliyun_openapi::CredentialsProvider>(std::move(chain));
 //
 // The SDK calls getCredentials() while building each request (also on the threads of its
 // Async and Callable operations). Each call takes one snapshot (the id, secret and token of
@@ -25,6 +31,12 @@
 // cause is kept: lastError() (status and message, thread-safe) until the next success, and
 // the handler given to onFailure() is called once per transition to failing. ecscred's own
 // log (ecscred_set_log_callback) has the engine's side (failed refreshes).
+//
+// A long-term AccessKey (from the environment or a profile, through a chain Provider) has
+// no SecurityToken: the adapter hands the SDK an empty one, which the SDK treats as none for
+// ROA requests (no x-acs-security-token header). For RPC requests this SDK version always
+// writes a SecurityToken parameter, empty here, as it does for its own
+// SimpleCredentialsProvider's AccessKeys; the services read an empty one as none.
 //
 // Secrets: the SDK copies the secret and token into its own std::string objects, which
 // ecscred cannot wipe; ecscred's copies are wiped as usual.
@@ -67,8 +79,10 @@ public:
         if (source_.fetch(cred) != ECSCRED_OK) {
             return ::AlibabaCloud::Credentials("", "", "");
         }
+        // "" for a long-term AccessKey: the SDK then sends no token header (see above).
         return ::AlibabaCloud::Credentials(cred.access_key_id(), cred.access_key_secret(),
-                                           cred.security_token());
+                                           cred.has_security_token() ? cred.security_token()
+                                                                     : "");
     }
 
     // Why the latest getCredentials() failed, while none has succeeded since (ok()

@@ -8,8 +8,14 @@
 //
 // Constructors: no argument (the role from ALIBABA_CLOUD_ECS_METADATA, else discovered), a
 // role name, or an ecscred::Provider of your own (its own endpoint, timeouts, hardened-only
-// mode). The first two use the provider ecscred keeps for the whole process, one per role:
-// building an adapter per client or per request costs no metadata request.
+// mode; the OIDC source; the default credential chain). The first two use the provider
+// ecscred keeps for the whole process, one per role: building an adapter per client or per
+// request costs no metadata request. For the default chain (environment AccessKey, OIDC,
+// aliyun CLI profile, credentials file, credentials URI, ECS):
+//
+//   ecscred::Provider chain;
+//   if (ecscred::Provider::create_shared(chain) != ECSCRED_OK) { /* ecscred::last_error */ }
+//   auto credentials = std::make_shared<ecscred::aliyun_oss::CredentialsProvider>(std::move(chain));
 //
 // The SDK calls getCredentials() before signing each request (each attempt, retries
 // included, also on the threads of its async and callable operations). Each call takes one
@@ -23,6 +29,11 @@
 // kept: lastError() (status and message, thread-safe) until the next success, and the
 // handler given to onFailure() is called once per transition to failing. ecscred's own
 // log (ecscred_set_log_callback) has the engine's side (failed refreshes).
+//
+// A long-term AccessKey (from the environment or a profile, through a chain Provider) has
+// no SecurityToken: the adapter hands the SDK an empty one, which the SDK treats as none
+// (no x-oss-security-token header, no security-token parameter in presigned URLs), as it
+// does for its own SimpleCredentialsProvider.
 //
 // Secrets: the SDK copies the secret and token into its own std::string objects, which
 // ecscred cannot wipe; ecscred's copies are wiped as usual.
@@ -65,8 +76,10 @@ public:
         if (source_.fetch(cred) != ECSCRED_OK) {
             return ::AlibabaCloud::OSS::Credentials("", "", "");
         }
-        return ::AlibabaCloud::OSS::Credentials(cred.access_key_id(), cred.access_key_secret(),
-                                                cred.security_token());
+        // "" for a long-term AccessKey: the SDK then sends no token.
+        return ::AlibabaCloud::OSS::Credentials(
+            cred.access_key_id(), cred.access_key_secret(),
+            cred.has_security_token() ? cred.security_token() : "");
     }
 
     // Why the latest getCredentials() failed, while none has succeeded since (ok()

@@ -13,11 +13,15 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "mock.h"
@@ -406,6 +410,81 @@ static void test_oidc_throwing() {
 }
 #endif
 
+// The default chain: a long-term AccessKey in the environment (in an empty temporary HOME),
+// its source info, a credential without token that never expires; a half-set pair.
+static void test_chain() {
+    char home[] = "/tmp/ecscred-cpp-chain-XXXXXX";
+    CHECK(mkdtemp(home) != nullptr, "mkdtemp");
+    std::string old_home = std::getenv("HOME") ? std::getenv("HOME") : "";
+    setenv("HOME", home, 1);
+    setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tCppApiChain", 1);
+    setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "cpp-api-chain-secret-never-shown", 1);
+    mock_reset();
+
+    ecscred::Provider chain;
+    CHECK(ecscred::Provider::create_chain(chain) == ECSCRED_OK, "%s",
+          ecscred::last_error_message().c_str());
+    CHECK(chain.source() == ECSCRED_SOURCE_ENV, "source %s",
+          ecscred::source_kind_name(chain.source()));
+    CHECK(std::string(chain.provider_name()) == "default/env", "%s", chain.provider_name());
+    CHECK_CONTAINS(chain.selected_by(), "ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+    CHECK(std::string(chain.source_file()).empty() && std::string(chain.source_profile()).empty(),
+          "file or profile");
+    ecscred::Credential cred;
+    CHECK(chain.try_credential(cred) == ECSCRED_OK, "%s", ecscred::last_error_message().c_str());
+    CHECK(std::string(cred.access_key_id()) == "LTAI5tCppApiChain", "%s", cred.access_key_id());
+    CHECK(!cred.has_security_token() && std::string(cred.security_token()).empty(), "a token");
+    CHECK(!cred.expires(), "expires");
+    CHECK(cred.expiration_unix() == 253370764799LL, "%lld", (long long)cred.expiration_unix());
+
+    // A shared one, through a CredentialSource (what the SDK adapters hold).
+    auto shared = std::make_shared<ecscred::Provider>();
+    CHECK(ecscred::Provider::create_shared(*shared) == ECSCRED_OK, "%s",
+          ecscred::last_error_message().c_str());
+    ecscred::CredentialSource source{std::shared_ptr<const ecscred::Provider>(shared)};
+    ecscred::Credential via_source;
+    CHECK(source.fetch(via_source) == ECSCRED_OK, "fetch");
+    CHECK(std::string(via_source.access_key_id()) == "LTAI5tCppApiChain", "via the source");
+
+    // Pinned ECS with options: the metadata service's credential, which expires.
+    ecscred::Provider ecs;
+    CHECK(ecscred::Provider::create_chain(ecs, ecscred::SourceOptions()
+                                                   .source(ECSCRED_SOURCE_ECS)
+                                                   .endpoint(mock_url())
+                                                   .role_name(kRole)) == ECSCRED_OK,
+          "%s", ecscred::last_error_message().c_str());
+    CHECK(std::string(ecs.provider_name()) == "ecs_ram_role", "%s", ecs.provider_name());
+    ecscred::Credential sts;
+    CHECK(ecs.try_credential(sts) == ECSCRED_OK, "%s", ecscred::last_error_message().c_str());
+    CHECK(sts.has_security_token() && sts.expires(), "an STS credential");
+
+    // Half-set: ECSCRED_INVALID_CONFIG naming the missing variable; the provider unchanged.
+    unsetenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
+    CHECK(ecscred::Provider::create_chain(chain) == ECSCRED_INVALID_CONFIG, "half-set");
+    CHECK_CONTAINS(ecscred::last_error_message().c_str(), "ALIBABA_CLOUD_ACCESS_KEY_ID");
+    CHECK(std::string(chain.provider_name()) == "default/env", "replaced on failure");
+#if ECSCRED_HPP_EXCEPTIONS
+    bool thrown = false;
+    try {
+        ecscred::Provider p{ecscred::SourceOptions()};
+    } catch (const ecscred::Error &e) {
+        thrown = e.status() == ECSCRED_INVALID_CONFIG;
+    }
+    CHECK(thrown, "Provider(SourceOptions) throws for a half-set pair");
+#endif
+    ecscred::Provider empty;
+    CHECK(empty.source() == ECSCRED_SOURCE_CHAIN && std::string(empty.provider_name()).empty(),
+          "an empty provider");
+    CHECK(!ecscred::Credential().has_security_token() && !ecscred::Credential().expires(),
+          "an empty credential");
+
+    unsetenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+    setenv("HOME", old_home.c_str(), 1);
+    rmdir(home);
+    CHECK(mock_counter("credential_gets") == 1, "%ld credential GETs",
+          mock_counter("credential_gets"));
+}
+
 static void test_version() {
     CHECK(std::string(ecscred::version()).find('.') != std::string::npos, "%s", ecscred::version());
 }
@@ -431,5 +510,6 @@ int main() {
     RUN(test_provider);
     RUN(test_errors_are_exceptions);
 #endif
+    RUN(test_chain);  // last: it uses the mock, which the OIDC tests expect unasked
     return SUMMARY();
 }

@@ -35,6 +35,10 @@ from tests.openapi_server.server import OpenApiTestServer  # noqa: E402
 from tests.oss_server.server import OssTestServer  # noqa: E402
 
 ROLE = "EcsRamRoleTest"
+# The long-term AccessKeys of the chain cases: the environment's and a config.json profile's
+# ("cpp-ak"); the test servers accept both (without any token). Fresh secrets per run.
+ENV_KEY_ID = "LTAI5tCppChainEnvKey"
+PROFILE_KEY_ID = "LTAI5tCppChainProfileKey"
 # The longest a program may run: a hang is a failure, not a stuck CI job.
 PROGRAM_TIMEOUT = 300
 
@@ -231,12 +235,36 @@ def from_sts(records_of: str) -> Check:
     return check
 
 
+def static_keys_only(records_of: str, tokens: Dict[str, List[str]]) -> Check:
+    """Every request was verified (200), signed by one of the case's long-term keys, and
+    carried its security token as ``tokens[scheme]`` allows (``absent``: none at all)."""
+
+    def check(run: Run) -> Optional[str]:
+        records = getattr(run, records_of)
+        bad = [r for r in records if r["status"] != 200
+               or r["access_key_id"] not in (ENV_KEY_ID, PROFILE_KEY_ID)
+               or r["token"] not in tokens.get(r["scheme"], ["absent"])]
+        used = {r["access_key_id"] for r in records}
+        if bad:
+            return f"{len(bad)} of {len(records)} requests wrong, e.g. {bad[0]}"
+        if used != {ENV_KEY_ID, PROFILE_KEY_ID}:
+            return f"keys used: {sorted(used)}"
+        return None
+
+    check.__name__ = f"every {records_of} request signed by a long-term key, " \
+                     f"token {tokens or 'absent'}"
+    return check
+
+
 class Case:
     def __init__(self, name: str, argv: List[str], checks: List[Check],
                  mock_args: Optional[List[str]] = None, outage: bool = False,
-                 sts: bool = False) -> None:
+                 sts: bool = False, static: bool = False) -> None:
         self.name, self.argv, self.checks = name, argv, checks
         self.mock_args, self.outage, self.sts = mock_args or [], outage, sts
+        # Long-term AccessKeys in the environment and in a config.json (HOME: a temporary
+        # directory), known to the test servers.
+        self.static = static
 
 
 def run_case(case: Case, ecscred: str, results: List[bool]) -> None:
@@ -247,11 +275,28 @@ def run_case(case: Case, ecscred: str, results: List[bool]) -> None:
 
     mock = Mock(ecscred, case.mock_args)
     sts = Sts(ecscred) if case.sts else None
-    trust = dict(sts_url=sts.url, sts_cafile=sts.ca_file) if sts else {}
+    trust: Dict[str, Any] = dict(sts_url=sts.url, sts_cafile=sts.ca_file) if sts else {}
+    home = tempfile.mkdtemp(prefix="ecscred-cpp-home-")
+    static_env: Dict[str, str] = {}
+    static_secrets: List[str] = []
+    if case.static:
+        env_secret, profile_secret = os.urandom(15).hex(), os.urandom(15).hex()
+        static_secrets = [env_secret, profile_secret]
+        trust["keys"] = {ENV_KEY_ID: env_secret, PROFILE_KEY_ID: profile_secret}
+        config = os.path.join(home, "config.json")
+        with open(config, "w") as f:
+            json.dump({"current": "cpp-ak", "profiles": [
+                {"name": "cpp-ak", "mode": "AK", "access_key_id": PROFILE_KEY_ID,
+                 "access_key_secret": profile_secret}]}, f)
+        static_env = dict(ALIBABA_CLOUD_ACCESS_KEY_ID=ENV_KEY_ID,
+                          ALIBABA_CLOUD_ACCESS_KEY_SECRET=env_secret,
+                          ECSCRED_TEST_CONFIG_FILE=config)
     oss = OssTestServer(mock.url, **trust)
     openapi = OpenApiTestServer(mock.url, **trust)
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ALIBABA_CLOUD_")}
+        # Never the machine's own ~/.aliyun or ~/.alibabacloud.
+        env.update(static_env, HOME=home)
         env.update(ECSCRED_TEST_MOCK_URL=mock.url, ECSCRED_TEST_OSS_URL=oss.url,
                    ECSCRED_TEST_OPENAPI_ENDPOINT=openapi.endpoint,
                    ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT=(
@@ -273,7 +318,7 @@ def run_case(case: Case, ecscred: str, results: List[bool]) -> None:
         for check in case.checks:
             detail = check(run)
             report(detail is None, check.__name__.replace("_", " "), detail)
-        secrets = mock.secrets() + (sts.secrets() if sts else [])
+        secrets = mock.secrets() + (sts.secrets() if sts else []) + static_secrets
         leaked = [s for s in secrets if s and s in output]
         report(not leaked, "no secret in the output", f"{len(leaked)} secrets" if leaked else None)
         if results.count(False) > failed_before:
@@ -284,6 +329,7 @@ def run_case(case: Case, ecscred: str, results: List[bool]) -> None:
         mock.stop()
         if sts:
             sts.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def main() -> int:
@@ -311,6 +357,9 @@ def main() -> int:
         Case("OSS over an OIDC provider (mock STS)", [test_oss, "oidc"],
              [suite_passed, all_verified("oss", at_least=4), schemes_used("oss", ["v1", "v4"]),
               from_sts("oss")], sts=True),
+        Case("OSS over default-chain providers with long-term keys", [test_oss, "chain"],
+             [suite_passed, static_keys_only("oss", {}), schemes_used("oss", ["v1", "v4"])],
+             static=True),
         Case("OpenAPI one-line wiring", [test_openapi, "one-line"],
              [suite_passed, all_verified("openapi", at_least=43),
               schemes_used("openapi", ["rpc", "roa"])]),
@@ -318,6 +367,11 @@ def main() -> int:
              [suite_passed, all_verified("openapi"), rotated("openapi")], mock_args=lifetime),
         Case("OpenAPI without a metadata service", [test_openapi, "outage"],
              [suite_passed, none_verified("openapi")], outage=True),
+        # This SDK writes an empty SecurityToken parameter into every RPC request signed
+        # with an AccessKey (its own too); ROA requests carry no token at all.
+        Case("OpenAPI over default-chain providers with long-term keys", [test_openapi, "chain"],
+             [suite_passed, static_keys_only("openapi", {"rpc": ["absent", "empty"]}),
+              schemes_used("openapi", ["rpc", "roa"])], static=True),
     ]
     results: List[bool] = []
     for case in cases:

@@ -9,6 +9,8 @@
 //   test_openapi threads    8 threads, each with its own StsClient over one adapter, across
 //                           a credential rotation
 //   test_openapi outage     no metadata service: sync, callable and async calls fail cleanly
+//   test_openapi chain      over default-chain Providers holding long-term AccessKeys (the
+//                           environment's, a config.json profile's): RPC and ROA, no token
 
 #include <alibabacloud/core/AlibabaCloud.h>
 #include <alibabacloud/core/CommonClient.h>
@@ -16,6 +18,7 @@
 #include <ecscred/aliyun_openapi.hpp>
 
 #include <atomic>
+#include <cstring>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -218,6 +221,48 @@ static void test_outage() {
     CHECK(reported == 1, "failure handler ran %d times", reported.load());
 }
 
+// The default chain with a long-term AccessKey in the environment (the driver sets
+// ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, a key the server knows, and an empty HOME), then a
+// pinned profile source (ECSCRED_TEST_CONFIG_FILE): RPC and ROA requests and
+// GetCallerIdentity, which reports the account (a permanent key), not an assumed role. The
+// driver checks that no token was sent (ROA) or only the empty SecurityToken parameter this
+// SDK writes for every AccessKey (RPC).
+static void test_chain_long_term_keys() {
+    mock_reset();
+    ecscred::Provider chain;
+    CHECK(ecscred::Provider::create_shared(chain) == ECSCRED_OK, "create_shared: %s",
+          ecscred::last_error_message().c_str());
+    CHECK(std::strcmp(chain.provider_name(), "default/env") == 0, "%s", chain.provider_name());
+    CHECK(chain.source() == ECSCRED_SOURCE_ENV, "source %s",
+          ecscred::source_kind_name(chain.source()));
+    auto env = std::make_shared<Adapter>(std::move(chain));
+    CHECK(env->getCredentials().sessionToken().empty(), "a session token for a long-term key");
+
+    ecscred::Provider profile;
+    CHECK(ecscred::Provider::create_chain(
+              profile, ecscred::SourceOptions()
+                           .source(ECSCRED_SOURCE_PROFILE)
+                           .config_file(required_env("ECSCRED_TEST_CONFIG_FILE"))
+                           .profile("cpp-ak")) == ECSCRED_OK,
+          "create_chain: %s", ecscred::last_error_message().c_str());
+    auto from_profile = std::make_shared<Adapter>(std::move(profile));
+
+    for (const auto &credentials : {env, from_profile}) {
+        AlibabaCloud::CommonClient client(credentials,
+                                          AlibabaCloud::ClientConfiguration("cn-hangzhou"));
+        std::string rpc = describe(client.commonResponse(describe_regions_rpc()));
+        CHECK(rpc.find("cn-hangzhou") != std::string::npos, "RPC: %s", rpc.c_str());
+        std::string roa = describe(client.commonResponse(describe_regions_roa()));
+        CHECK(roa.find("cn-hangzhou") != std::string::npos, "ROA: %s", roa.c_str());
+        std::string id = caller(*sts_client(credentials));
+        CHECK(id.compare(0, 6, "error:") != 0 && id.compare(0, 4, "STS.") != 0,
+              "GetCallerIdentity: %s", id.c_str());
+        CHECK(credentials->lastError().ok(), "%s", credentials->lastError().message().c_str());
+    }
+    CHECK(mock_counter("requests") == 0, "the metadata service was asked %ld times",
+          mock_counter("requests"));
+}
+
 int main(int argc, char **argv) {
     std::string scenario = argc > 1 ? argv[1] : "";
     AlibabaCloud::InitializeSdk();  // the async and callable operations run on its executor
@@ -230,8 +275,10 @@ int main(int argc, char **argv) {
         RUN(test_threads_across_rotation);
     } else if (scenario == "outage") {
         RUN(test_outage);
+    } else if (scenario == "chain") {
+        RUN(test_chain_long_term_keys);
     } else {
-        std::printf("usage: test_openapi one-line|threads|outage\n");
+        std::printf("usage: test_openapi one-line|threads|outage|chain\n");
         return 2;
     }
     int status = SUMMARY();

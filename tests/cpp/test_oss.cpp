@@ -8,6 +8,8 @@
 //   test_oss threads     8 threads on one client across a credential rotation
 //   test_oss outage      no metadata service: sync, callable and async calls fail cleanly
 //   test_oss oidc        over a Provider of the OIDC source (the mock STS), V1 and V4
+//   test_oss chain       over default-chain Providers holding long-term AccessKeys (the
+//                        environment's, a config.json profile's): no security token sent
 
 #include <alibabacloud/oss/OssClient.h>
 #include <ecscred/aliyun_oss.hpp>
@@ -152,6 +154,49 @@ static void test_oidc_provider() {
           mock_counter("requests"));
 }
 
+// The default chain with a long-term AccessKey in the environment (the driver sets
+// ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, a key the OSS server knows, and an empty HOME): V1 and
+// V4 requests and a presigned URL, all without any security token (the server refuses
+// one, even empty, with a permanent key, and the driver checks its record). Then a pinned
+// profile source (the driver's config.json, ECSCRED_TEST_CONFIG_FILE).
+static void test_chain_long_term_keys() {
+    mock_reset();
+    ecscred::Provider chain;
+    CHECK(ecscred::Provider::create_shared(chain) == ECSCRED_OK, "create_shared: %s",
+          ecscred::last_error_message().c_str());
+    CHECK(std::strcmp(chain.provider_name(), "default/env") == 0, "%s", chain.provider_name());
+    auto adapter = std::make_shared<Adapter>(std::move(chain));
+    oss::Credentials creds = adapter->getCredentials();
+    CHECK(creds.AccessKeyId() == required_env("ALIBABA_CLOUD_ACCESS_KEY_ID"), "the env key");
+    CHECK(creds.SessionToken().empty(), "a session token for a long-term key");
+    CHECK(describe(client_for(adapter, false)->ListObjects(list_request())) == kListed, "V1");
+    CHECK(describe(client_for(adapter, true)->ListObjects(list_request())) == kListed, "V4");
+    auto url = client_for(adapter, false)->GeneratePresignedUrl(kBucket, "test.sh");
+    CHECK(url.isSuccess(), "presign");
+    CHECK(url.result().find("security-token") == std::string::npos, "token in %s",
+          url.isSuccess() ? "the presigned URL" : "");
+    CHECK(url.result().find("OSSAccessKeyId=") != std::string::npos, "presigned V1");
+
+    ecscred::Provider profile;
+    CHECK(ecscred::Provider::create_chain(
+              profile, ecscred::SourceOptions()
+                           .source(ECSCRED_SOURCE_PROFILE)
+                           .config_file(required_env("ECSCRED_TEST_CONFIG_FILE"))
+                           .profile("cpp-ak")) == ECSCRED_OK,
+          "create_chain: %s", ecscred::last_error_message().c_str());
+    CHECK(std::strcmp(profile.provider_name(), "cli_profile/static_ak") == 0, "%s",
+          profile.provider_name());
+    auto from_profile = std::make_shared<Adapter>(std::move(profile));
+    CHECK(describe(client_for(from_profile, true)->ListObjects(list_request())) == kListed,
+          "profile V4");
+    CHECK(describe(client_for(from_profile, false)->ListObjects(list_request())) == kListed,
+          "profile V1");
+    CHECK(from_profile->getCredentials().SessionToken().empty(), "a session token");
+    CHECK(adapter->lastError().ok() && from_profile->lastError().ok(), "no error");
+    CHECK(mock_counter("requests") == 0, "the metadata service was asked %ld times",
+          mock_counter("requests"));
+}
+
 // 8 threads share one client (the OSS SDK's clients are thread-safe) and one adapter, with
 // sync and callable requests, until every thread has made 3 requests with the credential
 // the mock rotated to. The driver checks that the server verified every request.
@@ -258,8 +303,10 @@ int main(int argc, char **argv) {
         RUN(test_outage);
     } else if (scenario == "oidc") {
         RUN(test_oidc_provider);
+    } else if (scenario == "chain") {
+        RUN(test_chain_long_term_keys);
     } else {
-        std::printf("usage: test_oss one-line|threads|outage|oidc\n");
+        std::printf("usage: test_oss one-line|threads|outage|oidc|chain\n");
         return 2;
     }
     int status = SUMMARY();

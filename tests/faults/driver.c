@@ -7,7 +7,9 @@
  *       fetch_timeout_ms, default=true (ecscred_get_credential: the process-wide
  *       provider configured from the environment); source=oidc with role_arn,
  *       oidc_provider_arn, oidc_token_file, sts_endpoint, sts_ca_file (a PEM file trusted
- *       for STS) builds ecscred_provider_new_oidc instead
+ *       for STS) builds ecscred_provider_new_oidc instead; source=chain (or env, profile,
+ *       uri, ecs) builds ecscred_provider_new_source with every option above and profile,
+ *       config_file, credentials_file, credentials_uri (unset ones: from the environment)
  *   get                  -> ok <t0 ms> <t1 ms> <AccessKeyId> <expiration unix s>
  *                         | err <t0 ms> <t1 ms> <code> <status name> <http status|-> <message>
  *   quit                 -> bye
@@ -141,7 +143,9 @@ int main(void) {
             ecscred_options_init(&opts);
             ecscred_oidc_options oidc;
             ecscred_oidc_options_init(&oidc);
-            int use_oidc = 0;
+            ecscred_source_options src;
+            ecscred_source_options_init(&src);
+            int use_oidc = 0, use_source = 0;
             char *ca_pem = NULL;
             use_default = 0;
             for (char *arg; (arg = strtok_r(NULL, " ", &save)) != NULL;) {
@@ -152,37 +156,60 @@ int main(void) {
                     value = eq + 1;
                 }
                 if (strcmp(arg, "endpoint") == 0) {
-                    opts.endpoint = value;
+                    opts.endpoint = src.endpoint = value;
                 } else if (strcmp(arg, "role") == 0) {
-                    opts.role_name = value;
+                    opts.role_name = src.role_name = value;
                 } else if (strcmp(arg, "disable_imds_v1") == 0) {
                     opts.disable_imds_v1 = strcmp(value, "true") == 0 ? ECSCRED_YES : ECSCRED_NO;
+                    src.disable_imds_v1 = opts.disable_imds_v1;
                 } else if (strcmp(arg, "connect_timeout_ms") == 0) {
                     opts.connect_timeout_ms = (uint32_t)strtoul(value, NULL, 10);
-                    oidc.connect_timeout_ms = opts.connect_timeout_ms;
+                    oidc.connect_timeout_ms = src.connect_timeout_ms = opts.connect_timeout_ms;
                 } else if (strcmp(arg, "read_timeout_ms") == 0) {
                     opts.read_timeout_ms = (uint32_t)strtoul(value, NULL, 10);
-                    oidc.read_timeout_ms = opts.read_timeout_ms;
+                    oidc.read_timeout_ms = src.read_timeout_ms = opts.read_timeout_ms;
                 } else if (strcmp(arg, "fetch_timeout_ms") == 0) {
                     opts.fetch_timeout_ms = (uint32_t)strtoul(value, NULL, 10);
-                    oidc.fetch_timeout_ms = opts.fetch_timeout_ms;
+                    oidc.fetch_timeout_ms = src.fetch_timeout_ms = opts.fetch_timeout_ms;
                 } else if (strcmp(arg, "source") == 0) {
                     use_oidc = strcmp(value, "oidc") == 0;
+                    use_source = 1;
+                    if (strcmp(value, "chain") == 0) {
+                        src.source = ECSCRED_SOURCE_CHAIN;
+                    } else if (strcmp(value, "env") == 0) {
+                        src.source = ECSCRED_SOURCE_ENV;
+                    } else if (strcmp(value, "profile") == 0) {
+                        src.source = ECSCRED_SOURCE_PROFILE;
+                    } else if (strcmp(value, "uri") == 0) {
+                        src.source = ECSCRED_SOURCE_URI;
+                    } else if (strcmp(value, "ecs") == 0) {
+                        src.source = ECSCRED_SOURCE_ECS;
+                    } else {
+                        use_source = 0;
+                    }
+                } else if (strcmp(arg, "profile") == 0) {
+                    src.profile = value;
+                } else if (strcmp(arg, "config_file") == 0) {
+                    src.config_file = value;
+                } else if (strcmp(arg, "credentials_file") == 0) {
+                    src.credentials_file = value;
+                } else if (strcmp(arg, "credentials_uri") == 0) {
+                    src.credentials_uri = value;
                 } else if (strcmp(arg, "role_arn") == 0) {
-                    oidc.role_arn = value;
+                    oidc.role_arn = src.role_arn = value;
                 } else if (strcmp(arg, "oidc_provider_arn") == 0) {
-                    oidc.oidc_provider_arn = value;
+                    oidc.oidc_provider_arn = src.oidc_provider_arn = value;
                 } else if (strcmp(arg, "oidc_token_file") == 0) {
-                    oidc.oidc_token_file = value;
+                    oidc.oidc_token_file = src.oidc_token_file = value;
                 } else if (strcmp(arg, "sts_endpoint") == 0) {
-                    oidc.sts_endpoint = value;
+                    oidc.sts_endpoint = src.sts_endpoint = value;
                 } else if (strcmp(arg, "sts_ca_file") == 0) {
                     free(ca_pem);
                     ca_pem = read_file(value);
                     if (ca_pem == NULL) {
                         fprintf(stderr, "driver-c: cannot read %s\n", value);
                     }
-                    oidc.sts_extra_root_pem = ca_pem;
+                    oidc.sts_extra_root_pem = src.sts_extra_root_pem = ca_pem;
                 } else if (strcmp(arg, "default") == 0) {
                     use_default = strcmp(value, "true") == 0;
                 } else {
@@ -199,8 +226,9 @@ int main(void) {
                 continue;
             }
             long long t0 = now_ms();
-            ecscred_status s = use_oidc ? ecscred_provider_new_oidc(&oidc, &provider)
-                                        : ecscred_provider_new(&opts, &provider);
+            ecscred_status s = use_oidc     ? ecscred_provider_new_oidc(&oidc, &provider)
+                               : use_source ? ecscred_provider_new_source(&src, &provider)
+                                            : ecscred_provider_new(&opts, &provider);
             free(ca_pem);
             if (s != ECSCRED_OK) {
                 print_err(t0, now_ms(), s);

@@ -2,7 +2,8 @@
 // driver.c, through the C++ API instead of the C one.
 //
 //   faults_driver --via api       <ecscred.hpp>: Provider::create (create_oidc for
-//                                 source=oidc, as driver.c) / Provider::try_credential,
+//                                 source=oidc, create_chain for source=chain, env,
+//                                 profile, uri or ecs, as driver.c) / try_credential,
 //                                 default=true: try_get_credential (built -fno-exceptions)
 //   faults_driver --via oss       ecscred::aliyun_oss::CredentialsProvider::getCredentials(),
 //                                 as aliyun-oss-cpp-sdk calls it before signing a request
@@ -175,44 +176,77 @@ int main(int argc, char **argv) {
         if (cmd == "new") {
             ecscred::Options options;
             ecscred::OidcOptions oidc;
-            bool use_default = false, use_oidc = false;
+            ecscred::SourceOptions src;
+            bool use_default = false, use_oidc = false, use_source = false;
             for (std::string arg; words >> arg;) {
                 std::size_t eq = arg.find('=');
                 std::string key = arg.substr(0, eq),
                             value = eq == std::string::npos ? "" : arg.substr(eq + 1);
-                if (key == "endpoint")
+                if (key == "endpoint") {
                     options.endpoint(value);
-                else if (key == "role")
+                    src.endpoint(value);
+                } else if (key == "role") {
                     options.role_name(value);
-                else if (key == "disable_imds_v1")
+                    src.role_name(value);
+                } else if (key == "disable_imds_v1") {
                     options.disable_imds_v1(value == "true");
-                else if (key == "connect_timeout_ms") {
+                    src.disable_imds_v1(value == "true");
+                } else if (key == "connect_timeout_ms") {
                     options.connect_timeout(std::chrono::milliseconds(ms(value)));
                     oidc.connect_timeout(std::chrono::milliseconds(ms(value)));
+                    src.connect_timeout(std::chrono::milliseconds(ms(value)));
                 } else if (key == "read_timeout_ms") {
                     options.read_timeout(std::chrono::milliseconds(ms(value)));
                     oidc.read_timeout(std::chrono::milliseconds(ms(value)));
+                    src.read_timeout(std::chrono::milliseconds(ms(value)));
                 } else if (key == "fetch_timeout_ms") {
                     options.fetch_timeout(std::chrono::milliseconds(ms(value)));
                     oidc.fetch_timeout(std::chrono::milliseconds(ms(value)));
+                    src.fetch_timeout(std::chrono::milliseconds(ms(value)));
                 } else if (key == "default")
                     use_default = value == "true";
-                else if (key == "source")
+                else if (key == "source") {
                     use_oidc = value == "oidc";
-                else if (key == "role_arn")
+                    use_source = true;
+                    if (value == "chain")
+                        src.source(ECSCRED_SOURCE_CHAIN);
+                    else if (value == "env")
+                        src.source(ECSCRED_SOURCE_ENV);
+                    else if (value == "profile")
+                        src.source(ECSCRED_SOURCE_PROFILE);
+                    else if (value == "uri")
+                        src.source(ECSCRED_SOURCE_URI);
+                    else if (value == "ecs")
+                        src.source(ECSCRED_SOURCE_ECS);
+                    else
+                        use_source = false;
+                } else if (key == "profile")
+                    src.profile(value);
+                else if (key == "config_file")
+                    src.config_file(value);
+                else if (key == "credentials_file")
+                    src.credentials_file(value);
+                else if (key == "credentials_uri")
+                    src.credentials_uri(value);
+                else if (key == "role_arn") {
                     oidc.role_arn(value);
-                else if (key == "oidc_provider_arn")
+                    src.role_arn(value);
+                } else if (key == "oidc_provider_arn") {
                     oidc.oidc_provider_arn(value);
-                else if (key == "oidc_token_file")
+                    src.oidc_provider_arn(value);
+                } else if (key == "oidc_token_file") {
                     oidc.oidc_token_file(value);
-                else if (key == "sts_endpoint")
+                    src.oidc_token_file(value);
+                } else if (key == "sts_endpoint") {
                     oidc.sts_endpoint(value);
-                else if (key == "sts_ca_file") {
+                    src.sts_endpoint(value);
+                } else if (key == "sts_ca_file") {
                     std::ifstream file(value, std::ios::binary);
                     std::ostringstream pem;
                     pem << file.rdbuf();
                     if (!file) std::fprintf(stderr, "faults_driver: cannot read %s\n", value.c_str());
                     oidc.sts_extra_root_pem(pem.str());
+                    src.sts_extra_root_pem(pem.str());
                 } else
                     std::fprintf(stderr, "faults_driver: unknown option %s ignored\n", key.c_str());
             }
@@ -224,8 +258,9 @@ int main(int argc, char **argv) {
             }
             long long t0 = now_ms();
             auto provider = std::make_shared<ecscred::Provider>();
-            ecscred::Status s = use_oidc ? ecscred::Provider::create_oidc(*provider, oidc)
-                                          : ecscred::Provider::create(*provider, options);
+            ecscred::Status s = use_oidc     ? ecscred::Provider::create_oidc(*provider, oidc)
+                                : use_source ? ecscred::Provider::create_chain(*provider, src)
+                                             : ecscred::Provider::create(*provider, options);
             if (s != ECSCRED_OK) {
                 print_err(t0, now_ms(), ecscred::last_error(s));
                 continue;
