@@ -35,16 +35,33 @@ admin endpoint is spoken to over HTTPS trusting that CA):
         sts_endpoint=https://127.0.0.1:PORT sts_ca_file=PATH [read_timeout_ms=...
         fetch_timeout_ms=...]                                 -> ok | err ...
 
+The "Chain: ..." rows drive the default credential chain, configured by the driver's
+environment (the row's ALIBABA_CLOUD_* variables, HOME pointed at a directory of the
+cell's holding the profile files) and these options:
+
+    new source=chain [profile=... config_file=PATH credentials_file=PATH
+        credentials_uri=URL] sts_endpoint=https://127.0.0.1:PORT [sts_ca_file=PATH
+        endpoint=... read_timeout_ms=... fetch_timeout_ms=...]  -> ok | err ...
+
+(`source=env`, `profile` or `uri` pin one source.) Their mocks: `ecscred mock-sts
+--access-key ID:SECRET` (STS AssumeRole for a RamRoleArn profile), `ecscred mock-uri`
+(ALIBABA_CLOUD_CREDENTIALS_URI), and a mock metadata service where a fall-through to
+ECS must show no request. A surface without a chain API has its chain cells skipped
+with the reason (CHAIN_SKIP), reported as such, never as passed.
+
 After all cells: every AccessKeySecret, SecurityToken and metadata token any mock issued
-(fetched from `/_mock/credentials` and `/_mock/tokens` before each mock is stopped), and
-every OIDC token a mock STS accepted or was sent, is
-searched in every driver's captured stdout and stderr, whole or as any 16-character
-piece; a hit fails the cell (the secret itself is never printed). RELIABILITY.md is then
-written (and scanned too). Exit status 1 if any cell failed; the last line is
-"N passed, M failed".
+(fetched from `/_mock/credentials` and `/_mock/tokens` before each mock is stopped),
+every OIDC token a mock STS accepted or was sent, and every secret a cell configured
+itself (the environment's AccessKeySecret, every AccessKeySecret written into a profile
+file) is searched in every driver's captured stdout and stderr, whole or as any
+16-character piece; a hit fails the cell (the secret itself is never printed).
+RELIABILITY.md is then written (and scanned too). Exit status 1 if any cell failed; the
+last line is "N passed, M failed" (", K skipped" when any were).
 
 Safety: every endpoint is 127.0.0.1 (checked before any driver command is sent); "no
-metadata service" is a closed loopback port.
+metadata service" is a closed loopback port. A chain cell must have its own HOME and
+profile files under the run's log directory, the metadata service disabled or on
+loopback, and a loopback STS endpoint and credentials URI (`check_chain_safe`).
 """
 
 import argparse
@@ -1923,7 +1940,8 @@ FAULTS += [
 CHAIN_DOC = (
     "The default credential chain (`new source=chain`: Rust `SourceKind::Chain`, C "
     "`ecscred_provider_new_source`, Python `DefaultCredentialsProvider`, Go "
-    "`NewDefaultProvider`) picks the first source configured, decided when the provider is "
+    "`NewDefaultProvider`, C++ `Provider::create_chain`) picks the first source configured, "
+    "decided when the provider is "
     "built; a configured source that fails is reported naming it "
     "(`default/<name>`), never skipped for the next one. "
 )
@@ -2151,8 +2169,17 @@ def report(
         "on 127.0.0.1 with its own CA, counted by its `/_mock/counters`), each surface "
         "building its OIDC provider (Rust `SourceKind::Oidc`, C `ecscred_provider_new_oidc`, "
         "Python `OidcRoleArnCredentialsProvider`, also as the SDK surfaces' `provider=`, Go "
-        "`NewOIDCProvider`, C++ `Provider::create_oidc`). Afterwards every AccessKeySecret, "
-        "SecurityToken, metadata token and OIDC token the mocks issued or accepted is searched (whole, and as any 16-character piece) in "
+        "`NewOIDCProvider`, C++ `Provider::create_oidc`). The rows named \"Chain: …\" drive "
+        "the default credential chain (Rust `SourceKind::Chain`, C `ecscred_provider_new_source`, "
+        "Python `DefaultCredentialsProvider`, also as the SDK surfaces' `provider=`, Go "
+        "`NewDefaultProvider`, C++ `Provider::create_chain`), configured by the driver's "
+        "environment only (`ALIBABA_CLOUD_*` variables, `HOME` pointed at a directory of the "
+        "cell's with the profile files), against `ecscred mock-sts --access-key` (STS "
+        "`AssumeRole` for a `RamRoleArn` profile) and `ecscred mock-uri` (the credentials "
+        "URI). Afterwards every AccessKeySecret, "
+        "SecurityToken, metadata token and OIDC token the mocks issued or accepted, and every "
+        "AccessKeySecret a cell put into the environment or a profile file, is searched (whole, "
+        "and as any 16-character piece) in "
         "everything the drivers printed, engine logs at DEBUG included; a hit fails the "
         "cell.",
         "",
