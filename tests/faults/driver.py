@@ -6,7 +6,8 @@ through an STS GetCallerIdentity call of tea-openapi's generated client
 AcsClient (``ecscred.sdk_core_credential``), both against a local OpenAPI test server
 (tests/openapi_server) in this process, which verifies the signature against the
 credentials of the mock metadata service: the AccessKeyId and expiration reported are
-those of the credential that signed the call. Any failure that is not an ecscred error
+those of the credential that signed the call (for a long-term AccessKey, which the server
+knows no expiration of, the provider's credential of that same key says it). Any failure that is not an ecscred error
 class raised out of the SDK call (a wrapped or bare SDK exception) is reported with
 code 0, which fails the cell.
 
@@ -46,11 +47,9 @@ from urllib.parse import urlsplit
 import ecscred
 from ecscred.testing import flush_logs
 
-# What the sources named by ``source=`` build (``oidc``: OidcRoleArnCredentialsProvider).
+# The sources ``source=`` names for a DefaultCredentialsProvider (``oidc``:
+# OidcRoleArnCredentialsProvider).
 CHAIN_SOURCES = ("chain", "env", "profile", "uri")
-# The expiration reported for a long-term AccessKey, which never expires
-# (9998-12-31T23:59:59Z, as the engine reports it).
-NEVER_EXPIRES = 253370764799
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.openapi_server import OpenApiTestServer  # noqa: E402
@@ -124,6 +123,7 @@ def chain_provider(role: Optional[str], kwargs: dict) -> ecscred.DefaultCredenti
 
 
 def direct(role: Optional[str], kwargs: dict, default: bool) -> Callable[[], Tuple[str, int]]:
+    provider: Optional[ecscred.EcsRamRoleCredentialsProvider]
     if default:
         provider = None
     elif is_chain(kwargs):
@@ -160,16 +160,14 @@ class ThroughSdk:
         server = self.server
         # default=true: configured from the environment only, as a user of the SDK would.
         role, kwargs = (None, {}) if default else (role, kwargs)
-        chain = is_chain(kwargs)
-        if chain:
-            role, kwargs = None, {"provider": chain_provider(role, kwargs)}
+        provider = chain_provider(role, kwargs) if is_chain(kwargs) else None
+        if provider is not None:
+            role, kwargs = None, {"provider": provider}
         elif is_oidc(kwargs):
             role, kwargs = None, {"provider": oidc_provider(kwargs)}
         make = functools.partial(self.make_client, server, role, kwargs)
-        if chain:
-            call: Optional[Callable[[], Any]] = None  # made at the first get
-        else:
-            call = make()
+        # A chain's SDK client is made at the first get (sdk-core's fetches then).
+        call: Optional[Callable[[], Any]] = None if provider is not None else make()
 
         # The SDKs send API calls through HTTP(S)_PROXY, and neither honours NO_PROXY. A
         # cell's proxy variables are about ecscred's metadata traffic, which ignores them
@@ -186,10 +184,14 @@ class ThroughSdk:
             call()
             (signed,) = server.requests
             expiration = signed["expiration"]
-            if expiration is None:
-                # A permanent AccessKey, which the server accepted without any token.
-                assert not signed["security_token"], "a token came with a permanent AccessKey"
-                expiration = NEVER_EXPIRES
+            if expiration is None and provider is not None:
+                # A permanent AccessKey (the server accepted it without any token), whose
+                # expiration the server does not know: the provider's credential says it
+                # (the same key, else the driver reports code 0 and the cell fails).
+                own = provider.get_credentials()
+                if own.access_key_id != signed["access_key_id"] or signed["security_token"]:
+                    raise RuntimeError("the SDK signed with another key than the provider's")
+                expiration = own.expiration.timestamp()
             return signed["access_key_id"], int(expiration)
 
         return get

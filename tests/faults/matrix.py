@@ -46,8 +46,7 @@ cell's holding the profile files) and these options:
 (`source=env`, `profile` or `uri` pin one source.) Their mocks: `ecscred mock-sts
 --access-key ID:SECRET` (STS AssumeRole for a RamRoleArn profile), `ecscred mock-uri`
 (ALIBABA_CLOUD_CREDENTIALS_URI), and a mock metadata service where a fall-through to
-ECS must show no request. A surface without a chain API has its chain cells skipped
-with the reason (CHAIN_SKIP), reported as such, never as passed.
+ECS must show no request.
 
 After all cells: every AccessKeySecret, SecurityToken and metadata token any mock issued
 (fetched from `/_mock/credentials` and `/_mock/tokens` before each mock is stopped),
@@ -56,7 +55,7 @@ itself (the environment's AccessKeySecret, every AccessKeySecret written into a 
 file) is searched in every driver's captured stdout and stderr, whole or as any
 16-character piece; a hit fails the cell (the secret itself is never printed).
 RELIABILITY.md is then written (and scanned too). Exit status 1 if any cell failed; the
-last line is "N passed, M failed" (", K skipped" when any were).
+last line is "N passed, M failed".
 
 Safety: every endpoint is 127.0.0.1 (checked before any driver command is sent); "no
 metadata service" is a closed loopback port. A chain cell must have its own HOME and
@@ -133,10 +132,6 @@ REPORTS_STATUS = SURFACES
 
 class CellFailed(Exception):
     """A check that makes the rest of the cell meaningless failed."""
-
-
-class CellSkipped(Exception):
-    """The surface has no API for what the cell drives (the reason is reported)."""
 
 
 # Every process started and not yet stopped, so that an interrupted run leaves none behind.
@@ -692,7 +687,6 @@ class Cell:
         self.sts_mocks: List[MockSts] = []
         # Secrets the cell configured itself (environment, profile files): leak-scanned too.
         self.secrets: List[Tuple[str, str]] = []
-        self.skipped = ""
         self.drivers: List[Driver] = []
         self.text = ""
         self.seconds = 0.0
@@ -1290,8 +1284,6 @@ PROFILE_AK_ID = "LTAI5tFaultsProfileKey"
 PROFILE_ROLE_ARN = "acs:ram::1234567890:role/ecscred-faults-chain"
 RAM_ROLE_SOURCE = "default/cli_profile/ram_role_arn"
 URI_SOURCE = "default/credential_uri"
-# Surfaces without a chain API yet: their chain cells are skipped, with this reason.
-CHAIN_SKIP: Dict[str, str] = {}
 
 
 def random_secret() -> str:
@@ -1299,11 +1291,12 @@ def random_secret() -> str:
     return secrets.token_hex(15)
 
 
-def chain_env(c: Cell, **env: str) -> Dict[str, str]:
-    """The driver environment of a chain cell: its own empty HOME, `env` (the row's
-    ALIBABA_CLOUD_* variables), and the metadata service disabled unless `env` points it
-    at a mock (then a fall-through to ECS would show in the mock's counters)."""
-    base = {"HOME": str(c.home())}
+def chain_env(c: Cell, home: Optional[Path] = None, **env: str) -> Dict[str, str]:
+    """The driver environment of a chain cell: its own HOME (`home`, else a new empty
+    one), `env` (the row's ALIBABA_CLOUD_* variables), and the metadata service disabled
+    unless `env` points it at a mock (then a fall-through to ECS would show in the mock's
+    counters)."""
+    base = {"HOME": str(home or c.home())}
     if ENDPOINT_ENV not in env:
         base[DISABLED_ENV] = "true"
     return {**base, **env}
@@ -1316,11 +1309,6 @@ def chain_opts(sts: Optional[MockSts] = None, **kw) -> dict:
     if sts is not None:
         opts.update(sts_endpoint=sts.url, sts_ca_file=str(sts.ca_file))
     return {**opts, **kw}
-
-
-def chain_supported(c: Cell) -> None:
-    if c.surface in CHAIN_SKIP:
-        raise CellSkipped(CHAIN_SKIP[c.surface])
 
 
 def new_chain(c: Cell, d: Driver, sts: Optional[MockSts] = None, **kw) -> None:
@@ -1358,7 +1346,6 @@ def ram_role_profile(c: Cell, home: Path, secret: str) -> Path:
 
 
 def sc_chain_env_ak(c: Cell) -> str:
-    chain_supported(c)
     m = c.mock(name="metadata")
     key_id = "LTAI5tFaultsEnvKey" + secrets.token_hex(3)
     secret = c.secret("AccessKeySecret of the environment", random_secret())
@@ -1375,12 +1362,11 @@ def sc_chain_env_ak(c: Cell) -> str:
 
 
 def sc_chain_ram_role(c: Cell) -> str:
-    chain_supported(c)
     secret = c.secret("AccessKeySecret of the RamRoleArn profile", random_secret())
     s = c.sts(access_keys=[(PROFILE_AK_ID, secret)])
     home = c.home()
     ram_role_profile(c, home, secret)
-    d = c.driver({"HOME": str(home), DISABLED_ENV: "true"})
+    d = c.driver(chain_env(c, home))
     new_chain(c, d, s)
     a = c.expect_ok(d.get())
     b = c.expect_ok(d.get(), "second call")
@@ -1390,20 +1376,19 @@ def sc_chain_ram_role(c: Cell) -> str:
     return "ok · 1 AssumeRole signed with the profile's key · 2nd call cached"
 
 
-def sc_chain_ram_role_fault(fault: dict, code: int, patterns: Sequence[str], *, status: Optional[int] = None,
+def sc_chain_ram_role_fault(fault: Optional[dict], code: int, patterns: Sequence[str], *, status: Optional[int] = None,
                             want: Mapping[str, int], recover: bool, wrong_secret: bool = False,
                             **driver_opts: object) -> Callable[[Cell], str]:
     def run(c: Cell) -> str:
-        chain_supported(c)
         secret = c.secret("AccessKeySecret the mock STS knows", random_secret())
         in_file = c.secret("AccessKeySecret of the RamRoleArn profile", random_secret()) if wrong_secret else secret
         s = c.sts(access_keys=[(PROFILE_AK_ID, secret)], faults=[fault] if fault else [])
         home = c.home()
         ram_role_profile(c, home, in_file)
-        d = c.driver({"HOME": str(home), DISABLED_ENV: "true"})
+        d = c.driver(chain_env(c, home))
         new_chain(c, d, s, **driver_opts)
         r = c.expect_err(d.get(), code, [*patterns, re.escape(RAM_ROLE_SOURCE)], status=status)
-        k = check_sts(c, s, issued=0, **want)
+        k = check_sts(c, s, "STS counters", issued=0, **want)
         text = c.kind_name(code) + (f" {status}" if status else "") + f" naming {RAM_ROLE_SOURCE} after {sts_calls(k['requests'])}"
         if recover:
             s.clear()
@@ -1417,7 +1402,6 @@ def sc_chain_ram_role_fault(fault: dict, code: int, patterns: Sequence[str], *, 
 
 
 def sc_chain_uri(c: Cell) -> str:
-    chain_supported(c)
     u = c.uri()
     d = c.driver(chain_env(c, **{ENV_CREDENTIALS_URI: u.uri}))
     new_chain(c, d)
@@ -1432,7 +1416,6 @@ def sc_chain_uri(c: Cell) -> str:
 def sc_chain_uri_fault(fault: dict, code: int, patterns: Sequence[str], *, status: Optional[int] = None,
                        gets: int) -> Callable[[Cell], str]:
     def run(c: Cell) -> str:
-        chain_supported(c)
         u = c.uri(faults=[fault])
         d = c.driver(chain_env(c, **{ENV_CREDENTIALS_URI: u.uri}))
         new_chain(c, d)
@@ -1452,7 +1435,6 @@ def sc_chain_uri_fault(fault: dict, code: int, patterns: Sequence[str], *, statu
 
 
 def sc_chain_oidc_half(c: Cell) -> str:
-    chain_supported(c)
     m = c.mock(name="metadata")
     d = c.driver(chain_env(c, **{ENV_ROLE_ARN: OIDC_ROLE_ARN, ENDPOINT_ENV: m.url}))
     when = new_chain_err(c, d, INVALID_CONFIG, [re.escape(ENV_OIDC_PROVIDER_ARN), re.escape(ENV_ROLE_ARN)])
@@ -1477,7 +1459,6 @@ BROKEN_LINE = 9
 
 
 def sc_chain_bad_profile(c: Cell) -> str:
-    chain_supported(c)
     m = c.mock(name="metadata")
     secret = c.secret("AccessKeySecret of the malformed profile file", random_secret())
     env = chain_env(c, **{ENDPOINT_ENV: m.url})
@@ -2101,8 +2082,6 @@ def run_cell(fault: Fault, surface: str, paths: Paths) -> Cell:
         c.text = fault.run(c)
     except CellFailed as e:
         c.fail(str(e))
-    except CellSkipped as e:
-        c.skipped = str(e)
     except Exception:  # noqa: BLE001 - a bug in a scenario fails its cell, not the run
         c.fail("orchestrator error: " + traceback.format_exc().strip().splitlines()[-1])
         (c.logdir / "orchestrator.traceback").write_text(traceback.format_exc())
@@ -2128,8 +2107,6 @@ def normalize(message: str) -> str:
 def cell_md(c: Cell) -> str:
     if c.failures:
         return "**FAIL**: " + c.failures[0].replace("|", "\\|")[:200]
-    if c.skipped:
-        return "skipped: " + c.skipped.replace("|", "\\|")
     return c.text.replace("|", "\\|")
 
 
@@ -2225,10 +2202,8 @@ def report(
     for f in faults:
         row = [f"[{f.title}](#{f.id})"] + [cell_md(cells[(f.id, s)]) for s in surfaces]
         out.append("| " + " | ".join(row) + " |")
-    passed = sum(1 for c in cells.values() if not c.failures and not c.skipped)
-    skipped = sum(1 for c in cells.values() if c.skipped and not c.failures)
-    out += ["", f"{passed} passed, {len(cells) - passed - skipped} failed"
-            + (f", {skipped} skipped" if skipped else "") + ".", "", "## Faults", ""]
+    passed = sum(1 for c in cells.values() if not c.failures)
+    out += ["", f"{passed} passed, {len(cells) - passed} failed.", "", "## Faults", ""]
     for f in faults:
         out += [f'<a id="{f.id}"></a>', f"### {f.title}", "", f"- Documented: {f.documented}", f"- Setup: {f.setup}"]
         seen: Dict[str, List[str]] = {}
@@ -2243,9 +2218,6 @@ def report(
         fails = [(s, cells[(f.id, s)].failures) for s in surfaces if cells[(f.id, s)].failures]
         for s, why in fails:
             out.append(f"- **{s} failed**: " + "; ".join(why))
-        for s in surfaces:
-            if cells[(f.id, s)].skipped and not cells[(f.id, s)].failures:
-                out.append(f"- {s} skipped: {cells[(f.id, s)].skipped}")
         out.append("")
     return "\n".join(out)
 
@@ -2304,8 +2276,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             c = fut.result()
             cells[(c.fault.id, c.surface)] = c
             with lock:
-                state = "FAIL" if c.failures else "skip" if c.skipped else "ok  "
-                print(f"{state} {c.fault.id:<26} {c.surface:<7} {c.seconds:5.1f}s  {c.text or c.skipped}", flush=True)
+                state = "ok  " if not c.failures else "FAIL"
+                print(f"{state} {c.fault.id:<26} {c.surface:<7} {c.seconds:5.1f}s  {c.text}", flush=True)
 
     # Leak scan: every secret of every mock and every secret a cell configured (profile
     # files, environment), in everything every driver printed.
@@ -2325,7 +2297,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     runtime = time.time() - started
     failed = [c for c in cells.values() if c.failures]
-    skipped = [c for c in cells.values() if c.skipped and not c.failures]
     if args.report:
         text = report(cells, surfaces, faults, runtime, max(1, args.jobs))
         if args.cpp_bench:
@@ -2344,10 +2315,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"FAIL {c.fault.id} / {c.surface} (logs: {c.logdir}):")
         for why in c.failures:
             print(f"    {why}")
-    for c in sorted(skipped, key=lambda c: (c.fault.id, c.surface)):
-        print(f"skip {c.fault.id} / {c.surface}: {c.skipped}")
-    print(f"{len(cells) - len(failed) - len(skipped)} passed, {len(failed)} failed"
-          + (f", {len(skipped)} skipped" if skipped else ""))
+    print(f"{len(cells) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 
 
