@@ -1337,12 +1337,16 @@ def write_cli_config(c: Cell, home: Path, text: str) -> Path:
     return path
 
 
-def ram_role_profile(c: Cell, home: Path, secret: str) -> Path:
-    """~/.aliyun/config.json with a current RamRoleArn profile signing with `secret`."""
+def ram_role_profile(c: Cell, home: Path, secret: str, current: str = "dev") -> Path:
+    """~/.aliyun/config.json with a RamRoleArn profile "dev" signing with `secret`, and an
+    AK profile "other"; `current` names the current one."""
     profile = {"name": "dev", "mode": "RamRoleArn", "access_key_id": PROFILE_AK_ID,
                "access_key_secret": secret, "ram_role_arn": PROFILE_ROLE_ARN,
                "ram_session_name": "ecscred-faults", "expired_seconds": 3600}
-    return write_cli_config(c, home, json.dumps({"current": "dev", "profiles": [profile]}, indent=2) + "\n")
+    other = {"name": "other", "mode": "AK", "access_key_id": "LTAI5tFaultsOtherKey",
+             "access_key_secret": c.secret("AccessKeySecret of the AK profile", random_secret())}
+    config = {"current": current, "profiles": [profile, other]}
+    return write_cli_config(c, home, json.dumps(config, indent=2) + "\n")
 
 
 def sc_chain_env_ak(c: Cell) -> str:
@@ -1365,15 +1369,15 @@ def sc_chain_ram_role(c: Cell) -> str:
     secret = c.secret("AccessKeySecret of the RamRoleArn profile", random_secret())
     s = c.sts(access_keys=[(PROFILE_AK_ID, secret)])
     home = c.home()
-    ram_role_profile(c, home, secret)
+    ram_role_profile(c, home, secret, current="other")
     d = c.driver(chain_env(c, home))
-    new_chain(c, d, s)
+    new_chain(c, d, s, profile="dev")
     a = c.expect_ok(d.get())
     b = c.expect_ok(d.get(), "second call")
     c.check(a.id == b.id, "the second call returned another credential")
     c.check([i["access_key_id"] for i in s.issued()] == [a.id], "not the credential STS issued")
     check_sts(c, s, requests=1, assume_role=1, issued=1, signature_refusals=0)
-    return "ok · 1 AssumeRole signed with the profile's key · 2nd call cached"
+    return "ok · profile=dev over the current AK profile · 1 AssumeRole signed with its key · 2nd call cached"
 
 
 def sc_chain_ram_role_fault(fault: Optional[dict], code: int, patterns: Sequence[str], *, status: Optional[int] = None,
@@ -1414,11 +1418,17 @@ def sc_chain_uri(c: Cell) -> str:
 
 
 def sc_chain_uri_fault(fault: dict, code: int, patterns: Sequence[str], *, status: Optional[int] = None,
-                       gets: int) -> Callable[[Cell], str]:
+                       gets: int, option: bool = False) -> Callable[[Cell], str]:
+    """`option`: the URI as the `credentials_uri` option, not the variable."""
+
     def run(c: Cell) -> str:
         u = c.uri(faults=[fault])
-        d = c.driver(chain_env(c, **{ENV_CREDENTIALS_URI: u.uri}))
-        new_chain(c, d)
+        if option:
+            d = c.driver(chain_env(c))
+            new_chain(c, d, credentials_uri=u.uri)
+        else:
+            d = c.driver(chain_env(c, **{ENV_CREDENTIALS_URI: u.uri}))
+            new_chain(c, d)
         r = c.expect_err(d.get(), code, [*patterns, re.escape(URI_SOURCE)], status=status)
         k = u.uri_counters()
         c.check(k["credential_gets"] == gets, f"URI counters {k}, expected {gets} GETs")
@@ -1952,7 +1962,8 @@ FAULTS += [
         "Chain: RamRoleArn profile",
         CHAIN_DOC + "A `RamRoleArn` profile of the aliyun CLI assumes its role at STS "
         "(`AssumeRole`, RPC signature V1 with the profile's AccessKey, verified TLS).",
-        RAM_ROLE_SETUP + "no fault.",
+        RAM_ROLE_SETUP + "no fault; the current profile is another (an `AK` one): `profile=dev` "
+        "names the RamRoleArn one.",
         sc_chain_ram_role,
     ),
     Fault(
@@ -2007,8 +2018,10 @@ FAULTS += [
         "Chain: credentials URI, malformed JSON",
         CHAIN_DOC + "An answer that is not credentials is an invalid response, never quoting "
         "the body.",
-        URI_SETUP + '`{"kind":"malformed_json"}` until cleared.',
-        sc_chain_uri_fault({"kind": "malformed_json"}, INVALID, [r"JSON"], gets=1),
+        CHAIN_SETUP + "the `credentials_uri` option = `ecscred mock-uri` (no variable); "
+        '`{"kind":"malformed_json"}` until cleared.',
+        sc_chain_uri_fault({"kind": "malformed_json"}, INVALID, [r"JSON", r"the credentials_uri option"], gets=1,
+                           option=True),
     ),
     Fault(
         "chain-oidc-half",
