@@ -468,6 +468,9 @@ def test_openapi_adapters_sign_without_token(
         model = client.get_credential()
         assert (model.type, model.security_token, model.provider_name) == (
             "access_key", None, p.get_provider_name())
+        model = asyncio.run(client.get_credential_async())
+        assert (model.access_key_id, model.type, model.security_token) == (
+            key_id, "access_key", None)
         for extra in ({}, {"signature_algorithm": "v2"}):  # ACS3 and RPC
             config = Config(credential=client, endpoint=api.endpoint, protocol="http",
                             region_id="cn-hangzhou", **extra)
@@ -486,6 +489,18 @@ def test_openapi_adapters_sign_without_token(
         assert [r["scheme"] for r in api.requests] == ["acs3", "rpc", "rpc", "roa"]
         assert {(r["access_key_id"], r["security_token"], r["status"])
                 for r in api.requests} == {(key_id, False, 200)}
+
+
+def test_sdk_core_credential_of_the_wrong_kind_refuses_to_sign(
+        mock: MockMetadataServer, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_env_key(monkeypatch)
+    sts_only = EcsRamRoleStsCredential(ecscred.DefaultCredentialsProvider())
+    with pytest.raises(ecscred.InvalidResponseError, match="lacks a security token"):
+        sts_only.sts_token
+    key_only = ProviderAccessKeyCredential(ecscred.EcsRamRoleCredentialsProvider(
+        ROLE, endpoint=mock.url))
+    with pytest.raises(ecscred.InvalidResponseError, match="has a security token"):
+        key_only.access_key_id
 
 
 def test_sdk_core_keeps_the_sts_signer_for_sts_sources(mock: MockMetadataServer,
