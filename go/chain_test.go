@@ -2,9 +2,12 @@ package ecscred_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -343,5 +346,59 @@ func TestProviderNamesAndSourceKinds(t *testing.T) {
 	u.Close()
 	if info := u.SourceInfo(); info != (ecscred.SourceInfo{}) {
 		t.Fatalf("closed: %+v", info)
+	}
+}
+
+// A RamRoleArn profile: STS AssumeRole (at the mock STS) signed with the profile's key.
+func TestDefaultProviderRamRoleArnProfile(t *testing.T) {
+	sts := startMockSTS(t, "--access-key", profileKeyID+":"+profileKeySecret)
+	home := chainEnv(t, closedPort(t))
+	t.Setenv("ALIBABA_CLOUD_STS_ENDPOINT", sts.URL)
+	text := fmt.Sprintf(`{"current": "assume", "profiles": [{"name": "assume", "mode": "RamRoleArn",
+  "access_key_id": %q, "access_key_secret": %q,
+  "ram_role_arn": "acs:ram::1234567890:role/go-chain", "ram_session_name": "go-chain"}]}`,
+		profileKeyID, profileKeySecret)
+	config := filepath.Join(home, ".aliyun", "config.json")
+	if err := os.MkdirAll(filepath.Dir(config), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := newDefault(t, ecscred.WithSTSExtraRootPEM(sts.caPEM()))
+	if info := p.SourceInfo(); info.Kind != ecscred.SourceProfile ||
+		info.ProviderName != "default/cli_profile/ram_role_arn" || info.File != config || info.Profile != "assume" {
+		t.Fatalf("source %+v", info)
+	}
+	c := mustCredentials(t, p)
+	issued := sts.issued()
+	if len(issued) != 1 || c.AccessKeyID != issued[0].AccessKeyID || c.SecurityToken != issued[0].SecurityToken ||
+		!c.HasSecurityToken() || !c.Expires() {
+		t.Fatalf("credential %v, STS issued %d", c, len(issued))
+	}
+}
+
+// ALIBABA_CLOUD_CREDENTIALS_URI, served by `ecscred mock-uri`.
+func TestDefaultProviderCredentialsURI(t *testing.T) {
+	url := startServer(t, exec.Command(ecscredBin(t), "mock-uri", "--port", "0"))
+	chainEnv(t, closedPort(t))
+	t.Setenv("ALIBABA_CLOUD_CREDENTIALS_URI", url)
+	p := newDefault(t)
+	if info := p.SourceInfo(); info.Kind != ecscred.SourceURI || info.ProviderName != "default/credential_uri" ||
+		info.SelectedBy != "ALIBABA_CLOUD_CREDENTIALS_URI" {
+		t.Fatalf("source %+v", info)
+	}
+	c := mustCredentials(t, p)
+	resp, err := http.Get(strings.TrimSuffix(url, "/credentials") + "/_mock/credentials")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var issued []issued
+	if err := json.NewDecoder(resp.Body).Decode(&issued); err != nil {
+		t.Fatal(err)
+	}
+	if len(issued) != 1 || c.AccessKeyID != issued[0].AccessKeyID || !c.HasSecurityToken() || !c.Expires() {
+		t.Fatalf("credential %v, issued %d", c, len(issued))
 	}
 }

@@ -224,8 +224,8 @@ enum Format {
     /// a long-term AccessKey).
     Json,
     /// `export ALIBABA_CLOUD_…=…` lines for a shell, with the expiry
-    /// (ALIBABA_CLOUD_CREDENTIALS_EXPIRATION, RFC 3339 UTC); no token line without a
-    /// token and no expiry line for a credential that never expires. On failure nothing is
+    /// (ALIBABA_CLOUD_CREDENTIALS_EXPIRATION, RFC 3339 UTC); for a long-term AccessKey,
+    /// `unset` lines for the token and the expiry it does not have. On failure nothing is
     /// printed on stdout, so `creds=$(ecscred get --format env) || exit; eval "$creds"`
     /// stops.
     Env,
@@ -576,17 +576,21 @@ fn render(c: &Credential, format: Format) -> String {
                     shell_safe(c.access_key_secret())
                 ),
             ];
-            if let Some(token) = token {
-                lines.push(format!(
+            // What the credential lacks is unset, so that an earlier `eval` leaves no
+            // stale token or expiry behind for the new key.
+            lines.push(match token {
+                Some(token) => format!(
                     "export ALIBABA_CLOUD_SECURITY_TOKEN='{}'",
                     shell_safe(token)
-                ));
-            }
-            if let Some(expiration) = expiration {
-                lines.push(format!(
-                    "export ALIBABA_CLOUD_CREDENTIALS_EXPIRATION='{expiration}'"
-                ));
-            }
+                ),
+                None => "unset ALIBABA_CLOUD_SECURITY_TOKEN".to_owned(),
+            });
+            lines.push(match expiration {
+                Some(expiration) => {
+                    format!("export ALIBABA_CLOUD_CREDENTIALS_EXPIRATION='{expiration}'")
+                }
+                None => "unset ALIBABA_CLOUD_CREDENTIALS_EXPIRATION".to_owned(),
+            });
             lines.join("\n")
         }
         // aliyun-cli unmarshals this into its profile (config/profile.go, External mode).

@@ -416,7 +416,9 @@ fn get_source_chain_with_an_env_key_has_no_token_and_no_expiry() {
         String::from_utf8(out.stdout).unwrap(),
         format!(
             "export ALIBABA_CLOUD_ACCESS_KEY_ID='{AK_ID}'\n\
-             export ALIBABA_CLOUD_ACCESS_KEY_SECRET='{AK_SECRET}'\n"
+             export ALIBABA_CLOUD_ACCESS_KEY_SECRET='{AK_SECRET}'\n\
+             unset ALIBABA_CLOUD_SECURITY_TOKEN\n\
+             unset ALIBABA_CLOUD_CREDENTIALS_EXPIRATION\n"
         )
     );
     let j = json(&home.run(&url, &["get", "--source", "env", "--format", "aliyun-cli"]));
@@ -437,7 +439,10 @@ fn get_source_chain_with_an_env_key_has_no_token_and_no_expiry() {
     let out = home.run(&url, &["get", "--source", "chain", "--format", "env"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.ends_with("export ALIBABA_CLOUD_SECURITY_TOKEN='EnvToken'\n"),
+        text.ends_with(
+            "export ALIBABA_CLOUD_SECURITY_TOKEN='EnvToken'\n\
+             unset ALIBABA_CLOUD_CREDENTIALS_EXPIRATION\n"
+        ),
         "{text}"
     );
     let j = json(&home.run(

@@ -1,6 +1,7 @@
 package alibabacloud_test
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -105,5 +106,28 @@ func TestTheChainsECSCredentialKeepsItsType(t *testing.T) {
 	}
 	if got := principal(t, newClient(t, api, a, "")); !strings.HasSuffix(got, ":"+*model.AccessKeyId) {
 		t.Fatalf("signed by %s, want %s", got, *model.AccessKeyId)
+	}
+}
+
+// An STS credential from another source (the credentials URI, served by `ecscred
+// mock-uri`): "sts" with its token, under the chain's provider name.
+func TestAnotherSourcesSTSCredentialIsTypeSTS(t *testing.T) {
+	chainEnv(t)
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "")
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "")
+	t.Setenv("ALIBABA_CLOUD_CREDENTIALS_URI", startServer(t, exec.Command(ecscredBin(t), "mock-uri", "--port", "0")))
+	p, err := ecscred.NewDefaultProvider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	a := alibabacloud.New(p)
+	model, err := a.GetCredential()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *model.Type != alibabacloud.TypeSTS || *model.ProviderName != "default/credential_uri" ||
+		*model.SecurityToken == "" || *a.GetType() != "sts" || a.GetProviderName() != "default/credential_uri" {
+		t.Fatalf("model type %q, provider %q", *model.Type, *model.ProviderName)
 	}
 }

@@ -20,15 +20,20 @@ import (
 
 func startMock(t *testing.T, args ...string) string {
 	t.Helper()
-	bin := os.Getenv("ECSCRED_BIN")
-	if bin == "" {
-		abs, err := filepath.Abs("../../target/release/ecscred")
-		if err != nil {
-			t.Fatal(err)
-		}
-		bin = abs
+	return startServer(t, exec.Command(ecscredBin(t), append([]string{"mock-metadata", "--port", "0"}, args...)...))
+}
+
+// ecscredBin is the CLI that serves the mocks: $ECSCRED_BIN, else the repository's
+// release build.
+func ecscredBin(t *testing.T) string {
+	if bin := os.Getenv("ECSCRED_BIN"); bin != "" {
+		return bin
 	}
-	return startServer(t, exec.Command(bin, append([]string{"mock-metadata", "--port", "0"}, args...)...))
+	abs, err := filepath.Abs("../../target/release/ecscred")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
 }
 
 // startOpenAPI also accepts the static keys ("ID:SECRET"), which must come without any

@@ -4,8 +4,8 @@ Every test runs with HOME in a temporary directory and no ALIBABA_CLOUD_* variab
 those it sets (the metadata endpoint stays the closed port of conftest.py unless a test
 points it at a mock), so the machine's own ~/.aliyun and ~/.alibabacloud are never read.
 Covered: each source the chain selects (environment AccessKey with and without token,
-config.json AK / StsToken / EcsRamRole / OIDC profiles, the ini file's access_key
-section), precedence, a failing configured source reported and never skipped, invalid
+config.json AK / StsToken / EcsRamRole / OIDC / RamRoleArn profiles, the ini file's
+access_key section, the credentials URI), precedence, a failing configured source reported and never skipped, invalid
 configuration, what building does not do (thread, signal handler, network; off the main
 thread), secrets kept out of repr/str, and every adapter signing with a long-term
 AccessKey (no token) against the OSS and OpenAPI test servers."""
@@ -31,7 +31,7 @@ from aliyunsdkcore.request import CommonRequest
 
 import ecscred
 from ecscred.sdk_core import EcsRamRoleStsCredential, ProviderAccessKeyCredential
-from ecscred.testing import MockMetadataServer, MockSts
+from ecscred.testing import MockCredentialsUri, MockMetadataServer, MockSts
 from tests.openapi_server import OpenApiTestServer
 from tests.oss_server import OssTestServer
 
@@ -468,6 +468,9 @@ def test_openapi_adapters_sign_without_token(
         model = client.get_credential()
         assert (model.type, model.security_token, model.provider_name) == (
             "access_key", None, p.get_provider_name())
+        model = asyncio.run(client.get_credential_async())
+        assert (model.access_key_id, model.type, model.security_token) == (
+            key_id, "access_key", None)
         for extra in ({}, {"signature_algorithm": "v2"}):  # ACS3 and RPC
             config = Config(credential=client, endpoint=api.endpoint, protocol="http",
                             region_id="cn-hangzhou", **extra)
@@ -488,8 +491,96 @@ def test_openapi_adapters_sign_without_token(
                 for r in api.requests} == {(key_id, False, 200)}
 
 
+def test_sdk_core_credential_of_the_wrong_kind_refuses_to_sign(
+        mock: MockMetadataServer, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_env_key(monkeypatch)
+    sts_only = EcsRamRoleStsCredential(ecscred.DefaultCredentialsProvider())
+    with pytest.raises(ecscred.InvalidResponseError, match="lacks a security token"):
+        sts_only.sts_token
+    key_only = ProviderAccessKeyCredential(ecscred.EcsRamRoleCredentialsProvider(
+        ROLE, endpoint=mock.url))
+    with pytest.raises(ecscred.InvalidResponseError, match="has a security token"):
+        key_only.access_key_id
+
+
 def test_sdk_core_keeps_the_sts_signer_for_sts_sources(mock: MockMetadataServer,
                                                        home: Path) -> None:
     ecs = ecscred.DefaultCredentialsProvider(endpoint=mock.url)
     assert isinstance(ecscred.sdk_core_credential(provider=ecs), EcsRamRoleStsCredential)
     assert mock.counters()["requests"] == 0  # chosen without a fetch
+
+
+# -- STS AssumeRole and the credentials URI ------------------------------------------------
+
+
+def test_cli_profile_ram_role_arn(home: Path, tmp_path: Path) -> None:
+    """AssumeRole signed with the profile's AccessKey, against the mock STS; the issued
+    credential then signs OSS requests."""
+    cli_config(home, {**ak_profile("laptop"), "mode": "RamRoleArn", "ram_role_arn": ROLE_ARN,
+                      "ram_session_name": "chain-ram"})
+    with MockSts(OIDC_TOKEN, access_keys={PROFILE_ID: PROFILE_SECRET}) as sts:
+        p = ecscred.DefaultCredentialsProvider(**_sts_options(sts))
+        assert p.get_provider_name() == "default/cli_profile/ram_role_arn"
+        assert sts.counters()["requests"] == 0  # building sent nothing
+        c = p.get_credentials()
+        (issued,) = sts.issued()
+        assert (c.access_key_id, c.access_key_secret, c.security_token) == (
+            issued["access_key_id"], issued["access_key_secret"], issued["security_token"])
+        assert c.expires is True
+        assert sts.counters()["assume_role"] == 1
+        (line,) = sts.requests()
+        assert PROFILE_ID in line and "verdict=issued" in line and "chain-ram" in line
+        assert_no_secret(line, repr(p), str(p.source_info))
+        ca = _private(tmp_path / "ca.pem", sts.ca_pem)
+        with OssTestServer(None, sts_url=sts.url, sts_cafile=str(ca)) as oss:
+            bucket = oss2.Bucket(ecscred.EcsRamRoleAuth(provider=p), oss.url, "ramroletest")
+            assert bucket.get_object("test.sh").read() == b"#!/bin/sh\necho ok\n"
+            assert [(r["access_key_id"], r["security_token"], r["status"])
+                    for r in oss.requests] == [(c.access_key_id, True, 200)]
+
+
+def test_a_refused_assume_role_names_the_profile_source(home: Path) -> None:
+    cli_config(home, {**ak_profile("laptop"), "mode": "RamRoleArn", "ram_role_arn": ROLE_ARN})
+    with MockSts(OIDC_TOKEN, access_keys={PROFILE_ID: "the-secret-sts-knows"}) as sts:
+        p = ecscred.DefaultCredentialsProvider(**_sts_options(sts))
+        with pytest.raises(ecscred.CredentialError) as raised:
+            p.get_credentials()
+        assert "default/cli_profile/ram_role_arn" in str(raised.value)
+        assert sts.counters()["signature_refusals"] >= 1 and sts.issued() == []
+        assert_no_secret(str(raised.value), repr(raised.value))
+
+
+def test_credentials_uri(home: Path, monkeypatch: pytest.MonkeyPatch,
+                         mock: MockMetadataServer) -> None:
+    monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT", mock.url)
+    with MockCredentialsUri() as uri:
+        monkeypatch.setenv("ALIBABA_CLOUD_CREDENTIALS_URI", uri.url)
+        p = ecscred.DefaultCredentialsProvider()
+        assert p.get_provider_name() == "default/credential_uri"
+        assert p.source_info.kind == "uri"
+        assert uri.counters()["requests"] == 0  # building sent nothing
+        c = p.get_credentials()
+        (issued,) = uri.issued()
+        assert (c.access_key_id, c.access_key_secret, c.security_token) == (
+            issued["access_key_id"], issued["access_key_secret"], issued["security_token"])
+        assert c.expires is True
+        pinned = ecscred.DefaultCredentialsProvider(source="uri", credentials_uri=uri.url)
+        assert pinned.get_provider_name() == "credential_uri"
+        assert pinned.get_credentials().access_key_id == c.access_key_id
+        # The URI beats the discovered ECS role; a role named by the variable beats the URI.
+        assert mock.counters()["requests"] == 0
+        monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA", ROLE)
+        assert ecscred.DefaultCredentialsProvider().get_provider_name() == (
+            "default/ecs_ram_role")
+
+
+def test_a_failing_credentials_uri_is_reported_not_skipped(
+        home: Path, monkeypatch: pytest.MonkeyPatch, mock: MockMetadataServer,
+        closed_port: Any) -> None:
+    monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT", mock.url)
+    monkeypatch.setenv("ALIBABA_CLOUD_CREDENTIALS_URI", closed_port.url + "/credentials")
+    p = ecscred.DefaultCredentialsProvider(fetch_timeout=2)
+    with pytest.raises(ecscred.CredentialError) as raised:
+        p.get_credentials()
+    assert "default/credential_uri" in str(raised.value)
+    assert mock.counters()["requests"] == 0
