@@ -1330,7 +1330,7 @@ def new_chain_err(c: Cell, d: Driver, code: int, patterns: Sequence[str], **kw) 
     return when
 
 
-def write_cli_config(c: Cell, home: Path, text: str) -> Path:
+def write_cli_config(home: Path, text: str) -> Path:
     path = home / ".aliyun" / "config.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
@@ -1346,7 +1346,7 @@ def ram_role_profile(c: Cell, home: Path, secret: str, current: str = "dev") -> 
     other = {"name": "other", "mode": "AK", "access_key_id": "LTAI5tFaultsOtherKey",
              "access_key_secret": c.secret("AccessKeySecret of the AK profile", random_secret())}
     config = {"current": current, "profiles": [profile, other]}
-    return write_cli_config(c, home, json.dumps(config, indent=2) + "\n")
+    return write_cli_config(home, json.dumps(config, indent=2) + "\n")
 
 
 def sc_chain_env_ak(c: Cell) -> str:
@@ -1472,7 +1472,7 @@ def sc_chain_bad_profile(c: Cell) -> str:
     m = c.mock(name="metadata")
     secret = c.secret("AccessKeySecret of the malformed profile file", random_secret())
     env = chain_env(c, **{ENDPOINT_ENV: m.url})
-    path = write_cli_config(c, Path(env["HOME"]), BROKEN_CONFIG % secret)
+    path = write_cli_config(Path(env["HOME"]), BROKEN_CONFIG % secret)
     d = c.driver(env)
     when = new_chain_err(c, d, INVALID_CONFIG, [re.escape(str(path)), rf"\bline {BROKEN_LINE}\b"])
     c.counts(m.counters(), "metadata counters", requests=0)
@@ -2111,6 +2111,7 @@ def normalize(message: str) -> str:
     message = re.sub(r"^ecscred: ", "", message)
     message = re.sub(r" \(last attempt failed; next attempt in \d+ ms\)$", "", message)
     message = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", message)
+    message = re.sub(r"/\S*/_home/[^/\s]+/", "~/", message)  # a chain cell's own HOME
     message = re.sub(r"RequestId [A-Za-z0-9-]+", "RequestId ID", message)
     message = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<time>", message)
     message = re.sub(r"next attempt in \d+ ms", "next attempt in N ms", message)
