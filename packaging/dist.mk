@@ -20,7 +20,8 @@ DIST_ENV = PATH=$(abspath $(PY_VENV))/bin:$$PATH TARGET_DIR=$(TARGET_DIR) DIST_D
 	DIST_ARCHES="$(DIST_ARCHES)" NATIVE_STATIC_LIBS="$(C_NATIVE_STATIC_LIBS)"
 
 TEST_TARGETS += test-dist
-DEPS_TARGETS += deps-dist
+# Both parts, not deps-dist: `make test` passes DEPS_TARGETS as done to the suites' make.
+DEPS_TARGETS += deps-dist-build deps-dist-test
 
 .PHONY: dist test-dist deps-dist deps-dist-build deps-dist-test
 
