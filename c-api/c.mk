@@ -41,8 +41,14 @@ C_TEST_DIR = $(abspath $(TARGET_DIR))/c-tests
 
 .PHONY: c-lib header c-header-check install test-c deps-c bench-c c-native-static-libs
 
+# With the CLI in the same command: cargo unifies dependency features only among the
+# packages it builds, and ecscred-c alone gets tokio and hyper without the features the
+# CLI's mock asks for, so that the engine and all above them compiled twice in release
+# (the CLI's graph alone is part of this one, so `make build` reuses it).
+C_RELEASE_PACKAGES := -p ecscred-c -p ecscred-cli
+
 c-lib:
-	$(CARGO) build --release -p ecscred-c
+	$(CARGO) build --release $(C_RELEASE_PACKAGES)
 
 # Rewrites include/ecscred.h from c-api/src (cbindgen, run from a Rust test).
 header:

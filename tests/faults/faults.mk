@@ -22,8 +22,9 @@ FAULTS_CFLAGS = -std=c11 -O2 -Wall -Wextra -Wpedantic -Werror
 
 faults-drivers: faults-driver-rs faults-driver-c faults-driver-go
 
+# With c-lib's packages, for the same reason as there (c-api/c.mk): one release graph.
 faults-driver-rs:
-	$(CARGO) build --release -p ecscred-faults-driver
+	$(CARGO) build --release -p ecscred-faults-driver $(C_RELEASE_PACKAGES)
 
 faults-driver-c: c-lib
 	rm -rf $(FAULTS_PREFIX)
