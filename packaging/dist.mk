@@ -25,10 +25,16 @@ DEPS_TARGETS += deps-dist-build deps-dist-test
 
 .PHONY: dist test-dist deps-dist deps-dist-build deps-dist-test
 
-dist: deps-dist-build
-	$(DIST_ENV) packaging/dist.sh
+DIST_BUILD = $(DIST_ENV) packaging/dist.sh
 
-test-dist: dist deps-dist-test
+dist: deps-dist-build
+	$(DIST_BUILD)
+
+# dist's recipe, then the tests, in one recipe rather than through a prerequisite: make -j
+# would start the tests only on its next pass over the goals, once it had started a job of
+# every other one (make test's suites), however long before dist had ended.
+test-dist: deps-dist-build deps-dist-test
+	$(DIST_BUILD)
 	$(DIST_ENV) DIST_PYVER=$(DIST_PYVER) PYTHON=$(abspath $(PY)) tests/dist/run.sh
 
 deps-dist: deps-dist-build deps-dist-test
