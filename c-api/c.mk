@@ -62,6 +62,8 @@ c-native-static-libs:
 	$(CARGO) rustc --release -p ecscred-c --crate-type staticlib -- --print native-static-libs 2>&1 \
 	  | sed -n 's/.*native-static-libs: //p'
 
+# Targets that have built c-lib (and so the CLI) before run this with -o c-lib -o build:
+# a cargo command, even one with nothing to do, waits while another holds target/release.
 install: c-lib build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/ecscred \
 	  $(DESTDIR)$(PREFIX)/include/ecscred
@@ -84,11 +86,11 @@ install: c-lib build
 	sed -e 's|@VERSION@|$(C_VERSION)|g' c-api/cmake/ecscredConfigVersion.cmake.in \
 	  >$(DESTDIR)$(PREFIX)/lib/cmake/ecscred/ecscredConfigVersion.cmake
 
-# Installs into a scratch prefix, starts the mock, builds and runs every C/C++ suite.
-test-c: c-header-check
-	$(CARGO) build --release -p ecscred-cli
+# Installs into a scratch prefix, starts the mock (`ecscred mock-metadata`: c-lib builds
+# the CLI too), builds and runs every C/C++ suite.
+test-c: c-header-check c-lib
 	rm -rf $(C_TEST_DIR)/prefix
-	$(MAKE) --no-print-directory install PREFIX=$(C_TEST_DIR)/prefix DESTDIR=
+	$(MAKE) --no-print-directory -o c-lib -o build install PREFIX=$(C_TEST_DIR)/prefix DESTDIR=
 	TARGET_DIR=$(abspath $(TARGET_DIR)) ECSCRED_PREFIX=$(C_TEST_DIR)/prefix tests/c/run.sh test
 
 bench-c:
