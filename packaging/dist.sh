@@ -17,6 +17,12 @@ dist=${DIST_DIR:-dist}
 arches=${DIST_ARCHES:-x86_64 aarch64}
 version=$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
 stage=$target_dir/dist-stage
+# Every build below (both architectures, cargo-zigbuild's and maturin's) in one target dir
+# of their own: the host's build scripts and proc macros compile once for all of them, the
+# wheel reuses the crates the C library's build compiled for its architecture, and none of
+# them holds the lock of the native builds' target dir (target/release, where cargo puts a
+# cross build's host artifacts), which other suites of `make test` build in meanwhile.
+build=$target_dir/dist-build
 
 rm -rf "$dist" "$stage"
 mkdir -p "$dist" "$stage"
@@ -35,15 +41,16 @@ for arch in $arches; do
     *) echo "dist: unknown architecture '$arch' (x86_64 or aarch64)" >&2; exit 2 ;;
   esac
   triple=$arch-unknown-linux-gnu
-  release=$target_dir/$triple/release
+  release=$build/$triple/release
 
   echo "dist: $arch: libecscred and the ecscred command (glibc 2.17)"
-  cargo zigbuild --release --target "$triple.2.17" -p ecscred-c -p ecscred-cli
+  CARGO_TARGET_DIR=$build cargo zigbuild --release --target "$triple.2.17" -p ecscred-c -p ecscred-cli
 
   echo "dist: $arch: the Python wheel (manylinux2014, abi3)"
-  # A target dir of its own: maturin's zig setup differs from cargo-zigbuild's, and in one
-  # target dir each build would recompile every crate the other compiled.
-  CARGO_TARGET_DIR=$target_dir/dist-wheel \
+  # maturin's zig wrappers have other paths than cargo-zigbuild's: the build scripts that
+  # read CC_<target> (ring's) run again, and the crates above ring compile again; the rest
+  # is reused.
+  CARGO_TARGET_DIR=$build \
     maturin build --release --zig --compatibility manylinux2014 --target "$triple" \
     -m python/Cargo.toml --out "$dist"
 
