@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use ecscred::{Credential, Provider, SourceKind};
 use ecscred_mock::{Fault, MockConfig, MockServer, MockSts, Mode, StsConfig};
 
+mod mock_uri;
 mod status;
 use status::StatusFormat;
 
@@ -49,8 +50,17 @@ enum Command {
         #[command(flatten)]
         oidc: OidcArgs,
     },
-    /// Serve a mock STS (AssumeRoleWithOIDC over HTTPS) on 127.0.0.1 until killed. Prints
-    /// its URL first; trust the CA it writes to --ca-file, in tests only.
+    /// Serve a mock STS (AssumeRoleWithOIDC, AssumeRole) over HTTPS on 127.0.0.1 until
+    /// killed. Prints its URL first; trust the CA it writes to --ca-file, in tests only.
+    ///
+    /// AssumeRole must be signed with RPC signature V1 by an --access-key or by a
+    /// credential the mock issued (with its SecurityToken).
+    ///
+    /// Admin endpoint under /_mock/ (HTTPS, same port, not counted): GET /_mock/counters
+    /// (requests, issued, assume_role, assume_role_with_oidc, token_refusals,
+    /// signature_refusals, max_concurrent), POST /_mock/counters/reset, GET /_mock/requests,
+    /// POST and DELETE /_mock/faults, POST /_mock/clock ({"advance_secs":N}), POST
+    /// /_mock/token ({"token":"..."}), GET /_mock/credentials, GET /_mock/ca.
     MockSts {
         /// Port to listen on (0: any free port).
         #[arg(long, default_value_t = 0)]
@@ -74,7 +84,11 @@ enum Command {
         /// A fault armed at start, as the admin endpoint's JSON. Repeatable.
         #[arg(long = "fault")]
         faults: Vec<String>,
+        /// An AccessKey allowed to sign AssumeRole, as ID:SECRET. Repeatable.
+        #[arg(long = "access-key", value_name = "ID:SECRET")]
+        access_keys: Vec<String>,
     },
+    MockUri(mock_uri::MockUriArgs),
     /// Check health without printing any secret: fetch now and report.
     ///
     /// Prints the source, endpoint, role, the credential's expiry, and on failure the last
@@ -313,7 +327,17 @@ fn main() -> ExitCode {
             lifetime,
             ca_file,
             faults,
-        } => mock_sts(port, token, token_file, lifetime, &ca_file, &faults),
+            access_keys,
+        } => mock_sts(
+            port,
+            token,
+            token_file,
+            lifetime,
+            &ca_file,
+            &faults,
+            access_keys,
+        ),
+        Command::MockUri(args) => mock_uri::mock_uri(args),
     }
 }
 
@@ -473,6 +497,7 @@ fn mock_sts(
     lifetime: Option<u64>,
     ca_file: &std::path::Path,
     faults: &[String],
+    access_keys: Vec<String>,
 ) -> ExitCode {
     let token = match (token, token_file) {
         (Some(token), _) => token,
@@ -489,6 +514,15 @@ fn mock_sts(
         }
     };
     let mut config = StsConfig::new(token).with_port(port);
+    for key in &access_keys {
+        match mock_uri::access_key(key) {
+            Ok((id, secret)) => config = config.with_access_key(id, secret),
+            Err(why) => {
+                eprintln!("ecscred mock-sts: --access-key: {why}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if let Some(secs) = lifetime {
         config = config.with_lifetime(Duration::from_secs(secs));
     }

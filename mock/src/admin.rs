@@ -1,5 +1,6 @@
-//! The `/_mock/` admin endpoint: drives a mock from any language. Not counted.
-//! (The table of requests is in the crate docs.)
+//! The `/_mock/` admin endpoint: drives a mock metadata service or a mock credentials URI
+//! from any language. Not counted. (The table of requests is in the crate docs; the
+//! credentials URI has all but the mode and token paths.)
 
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use crate::body::{json, Response};
 use crate::clock::format_utc;
 use crate::config::Mode;
 use crate::faults::Fault;
-use crate::server::State;
+use crate::server::{Common, State};
 
 /// Paths starting with this go to the admin endpoint.
 pub(crate) const PREFIX: &str = "/_mock/";
@@ -34,66 +35,95 @@ struct ClockBody {
     advance_secs: f64,
 }
 
-pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response {
+/// What the admin endpoint drives: the parts every credential-serving mock has, and the
+/// metadata service's own state for the mode and token paths.
+pub(crate) trait Admin: Sync {
+    fn common(&self) -> &Common;
+    /// The counters snapshot, as JSON.
+    fn counters(&self) -> Response;
+    /// The metadata service's state; `None` hides the mode and token paths.
+    fn metadata(&self) -> Option<&State>;
+}
+
+impl Admin for State {
+    fn common(&self) -> &Common {
+        self
+    }
+
+    fn counters(&self) -> Response {
+        to_json(&self.counters.snapshot())
+    }
+
+    fn metadata(&self) -> Option<&State> {
+        Some(self)
+    }
+}
+
+/// The admin paths of every mock, then those of the metadata service only.
+const COMMON_PATHS: &[&str] = &[
+    "/_mock/counters",
+    "/_mock/counters/reset",
+    "/_mock/requests",
+    "/_mock/faults",
+    "/_mock/clock",
+    "/_mock/credentials",
+    "/_mock/credential/current",
+];
+const METADATA_PATHS: &[&str] = &["/_mock/mode", "/_mock/tokens/expire", "/_mock/tokens"];
+
+pub(crate) async fn handle(mock: &dyn Admin, req: Request<Incoming>) -> Response {
     let (parts, body) = req.into_parts();
-    let reply = match (&parts.method, parts.uri.path()) {
-        (&Method::GET, "/_mock/counters") => Ok(to_json(&state.counters.snapshot())),
-        (&Method::POST, "/_mock/counters/reset") => {
-            state.counters.reset();
-            state.journal.clear();
+    let metadata = mock.metadata();
+    let common = mock.common();
+    let reply = match (&parts.method, parts.uri.path(), metadata) {
+        (&Method::GET, "/_mock/counters", _) => Ok(mock.counters()),
+        (&Method::POST, "/_mock/counters/reset", _) => {
+            common.reset();
             Ok(done())
         }
-        (&Method::GET, "/_mock/requests") => Ok(to_json(&state.journal.snapshot())),
-        (&Method::POST, "/_mock/faults") => read::<Fault>(body).await.map(|fault| {
-            state.faults.arm(fault);
+        (&Method::GET, "/_mock/requests", _) => Ok(to_json(&common.journal.snapshot())),
+        (&Method::POST, "/_mock/faults", _) => read::<Fault>(body).await.map(|fault| {
+            common.faults.arm(fault);
             done()
         }),
-        (&Method::DELETE, "/_mock/faults") => {
-            state.faults.clear();
+        (&Method::DELETE, "/_mock/faults", _) => {
+            common.faults.clear();
             Ok(done())
         }
-        (&Method::POST, "/_mock/mode") => read::<ModeBody>(body)
+        (&Method::POST, "/_mock/mode", Some(state)) => read::<ModeBody>(body)
             .await
             .and_then(|b| b.mode.parse::<Mode>())
             .map(|mode| {
                 state.set_mode(mode);
                 done()
             }),
-        (&Method::POST, "/_mock/clock") => read::<ClockBody>(body)
+        (&Method::POST, "/_mock/clock", _) => read::<ClockBody>(body)
             .await
             .and_then(|b| {
                 Duration::try_from_secs_f64(b.advance_secs)
                     .map_err(|e| format!("advance_secs must be a finite number >= 0: {e}"))
             })
             .map(|by| {
-                state.clock.advance(by);
-                to_json(&json!({ "now": format_utc(state.clock.now()) }))
+                common.clock.advance(by);
+                to_json(&json!({ "now": format_utc(common.clock.now()) }))
             }),
-        (&Method::POST, "/_mock/tokens/expire") => {
+        (&Method::POST, "/_mock/tokens/expire", Some(state)) => {
             state.tokens.expire_all();
             Ok(done())
         }
-        (&Method::GET, "/_mock/credentials") => Ok(to_json(&state.issuer.handed_out())),
-        (&Method::GET, "/_mock/tokens") => Ok(to_json(&state.tokens.issued())),
-        (&Method::GET, "/_mock/credential/current") => {
-            Ok(to_json(&state.issuer.current(state.clock.now())))
+        (&Method::GET, "/_mock/credentials", _) => Ok(to_json(&common.issuer.handed_out())),
+        (&Method::GET, "/_mock/tokens", Some(state)) => Ok(to_json(&state.tokens.issued())),
+        (&Method::GET, "/_mock/credential/current", _) => {
+            Ok(to_json(&common.issuer.current(common.clock.now())))
         }
-        (_, path) => {
-            return match path {
-                "/_mock/counters"
-                | "/_mock/counters/reset"
-                | "/_mock/requests"
-                | "/_mock/faults"
-                | "/_mock/mode"
-                | "/_mock/clock"
-                | "/_mock/tokens/expire"
-                | "/_mock/credentials"
-                | "/_mock/tokens"
-                | "/_mock/credential/current" => {
-                    error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
-                }
-                _ => error(StatusCode::NOT_FOUND, "no such admin path"),
-            }
+        (_, path, _) => {
+            let known = COMMON_PATHS.contains(&path)
+                || (metadata.is_some() && METADATA_PATHS.contains(&path));
+            return if known {
+                error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+            } else {
+                error(StatusCode::NOT_FOUND, "no such admin path")
+            };
         }
     };
     reply.unwrap_or_else(|message| error(StatusCode::BAD_REQUEST, &message))
@@ -109,7 +139,7 @@ async fn read<T: DeserializeOwned>(body: Incoming) -> Result<T, String> {
     serde_json::from_slice(&bytes).map_err(|e| format!("bad JSON body: {e}"))
 }
 
-fn to_json<T: Serialize>(value: &T) -> Response {
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Response {
     json(
         StatusCode::OK,
         serde_json::to_string(value).expect("admin answers serialize"),

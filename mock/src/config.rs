@@ -137,25 +137,7 @@ impl MockConfig {
     /// `lifetime`, or `role` is empty or contains `/` or a control character.
     pub fn validate(&self) -> io::Result<()> {
         let invalid = |msg: String| Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
-        if self.lifetime < Duration::from_secs(1) {
-            return invalid(format!(
-                "lifetime must be at least 1 s, got {:?}",
-                self.lifetime
-            ));
-        }
-        if self.lifetime > MAX_LIFETIME {
-            return invalid(format!(
-                "lifetime must be at most {} days, got {:?}",
-                MAX_LIFETIME.as_secs() / 86_400,
-                self.lifetime
-            ));
-        }
-        if self.rotate_before >= self.lifetime {
-            return invalid(format!(
-                "rotate_before ({:?}) must be less than lifetime ({:?})",
-                self.rotate_before, self.lifetime
-            ));
-        }
+        check_rotation(self.lifetime, self.rotate_before)?;
         if self.role.is_empty()
             || self.role.contains('/')
             || self.role.chars().any(char::is_control)
@@ -167,6 +149,30 @@ impl MockConfig {
         }
         Ok(())
     }
+}
+
+/// Checks a rotation: `lifetime` from 1 s to [`MAX_LIFETIME`], `rotate_before` less.
+///
+/// # Errors
+///
+/// `InvalidInput` naming the bad value.
+pub(crate) fn check_rotation(lifetime: Duration, rotate_before: Duration) -> io::Result<()> {
+    let invalid = |msg: String| Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
+    if lifetime < Duration::from_secs(1) {
+        return invalid(format!("lifetime must be at least 1 s, got {lifetime:?}"));
+    }
+    if lifetime > MAX_LIFETIME {
+        return invalid(format!(
+            "lifetime must be at most {} days, got {lifetime:?}",
+            MAX_LIFETIME.as_secs() / 86_400,
+        ));
+    }
+    if rotate_before >= lifetime {
+        return invalid(format!(
+            "rotate_before ({rotate_before:?}) must be less than lifetime ({lifetime:?})"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! A mock Alibaba Cloud ECS instance metadata service, for tests; and a mock STS
-//! ([`MockSts`]) for the OIDC source, documented in its own type.
+//! ([`MockSts`]: `AssumeRoleWithOIDC`, `AssumeRole`) and a mock credentials URI server
+//! ([`MockCredentialsUri`]), each documented in its own type.
 //!
 //! It serves, on 127.0.0.1 only, what an ECS instance with a RAM role sees at
 //! `http://100.100.100.200`:
@@ -72,8 +73,10 @@ mod journal;
 mod metadata;
 mod random;
 mod server;
+mod signature;
 mod sts;
 mod tokens;
+mod uri;
 
 pub use blackhole::Blackhole;
 pub use clock::{format_utc, parse_utc};
@@ -83,3 +86,4 @@ pub use faults::{Fault, FaultKind, Target};
 pub use issuer::IssuedCredential;
 pub use server::MockServer;
 pub use sts::{MockSts, StsConfig, StsCounters};
+pub use uri::{MockCredentialsUri, UriConfig, UriCounters};

@@ -12,8 +12,10 @@ use hyper::header::{HeaderValue, LOCATION};
 use hyper::{Method, Request, StatusCode};
 
 use crate::body::{filler, json, status_page, text, Response};
+use crate::clock::MockClock;
 use crate::config::Mode;
 use crate::faults::{FaultKind, RequestKind};
+use crate::issuer::Issuer;
 use crate::server::{Dropped, State};
 
 const TOKEN_PATH: &str = "/latest/api/token";
@@ -42,13 +44,25 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Result<Resp
     let kind = classify(req.uri().path());
     state.journal.record(req.method(), req.uri());
     let _in_flight = state.counters.begin(kind, req.method());
-    let Some(fault) = state.faults.take(kind) else {
-        return Ok(answer(state, &req));
-    };
+    match state.faults.take(kind) {
+        None => Ok(answer(state, &req)),
+        Some(fault) => faulted(fault, &state.issuer, &state.clock, || answer(state, &req)).await,
+    }
+}
+
+/// The answer of a credential-serving mock (this one, the credentials URI) under an armed
+/// `fault`, in the metadata service's style; `answer` gives the fault-free one. `Err`
+/// closes the connection unanswered.
+pub(crate) async fn faulted(
+    fault: FaultKind,
+    issuer: &Issuer,
+    clock: &MockClock,
+    answer: impl FnOnce() -> Response,
+) -> Result<Response, Dropped> {
     Ok(match fault {
         FaultKind::Delay(pause) => {
             tokio::time::sleep(pause).await;
-            answer(state, &req)
+            answer()
         }
         FaultKind::Status(code) => status_page(
             StatusCode::from_u16(code)
@@ -59,15 +73,15 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Result<Resp
         FaultKind::Drop => return Err(Dropped),
         FaultKind::MalformedJson => json(StatusCode::OK, MALFORMED_JSON),
         FaultKind::Code(code) => {
-            let credential = state.issuer.hand_out_one_off(state.clock.now());
+            let credential = issuer.hand_out_one_off(clock.now());
             json(StatusCode::OK, credential.wire_json(&code))
         }
         FaultKind::Expired => {
-            let credential = state.issuer.hand_out_expired(state.clock.real_now());
+            let credential = issuer.hand_out_expired(clock.real_now());
             json(StatusCode::OK, credential.wire_json("Success"))
         }
         FaultKind::Expiration(expiration) => {
-            let credential = state.issuer.hand_out_one_off(state.clock.now());
+            let credential = issuer.hand_out_one_off(clock.now());
             json(
                 StatusCode::OK,
                 credential.wire_json_expiring("Success", &expiration),

@@ -1,18 +1,37 @@
-//! A mock Alibaba Cloud STS for the OIDC source: `AssumeRoleWithOIDC` over HTTPS on
-//! 127.0.0.1, with a CA generated at start (its PEM from [`MockSts::ca_pem`]).
+//! A mock Alibaba Cloud STS: `AssumeRoleWithOIDC` (the OIDC source) and `AssumeRole` (a
+//! RAM role assumed with an AccessKey or with an STS credential) over HTTPS on 127.0.0.1,
+//! with a CA generated at start (its PEM from [`MockSts::ca_pem`]).
 //!
-//! - `POST /` with the RPC parameters in the query or the form body (`Action`,
-//!   `Version=2015-04-01`, `Format=JSON`, `RoleArn`, `OIDCProviderArn`, `OIDCToken`,
-//!   `RoleSessionName`, optional `DurationSeconds` 900..=43200 and `Policy`).
-//! - A token other than the configured one → 400 `InvalidParameter.OIDCToken`; a missing
-//!   parameter → 400 `MissingParameter` (`MissingOIDCToken`, …); a bad duration → 400
-//!   `InvalidParameter.DurationSeconds`; an unknown action → 400 `InvalidAction.NotFound`
-//!   (room for `AssumeRole`); another method → 405. Errors are STS's shape:
-//!   `{"RequestId","HostId","Code","Message"}`; the token is never echoed or logged.
-//! - Success: `{"RequestId","AssumedRoleUser":{"Arn","AssumedRoleId"},"Credentials":{
-//!   "AccessKeyId","AccessKeySecret","SecurityToken","Expiration"}}`: a new credential at
-//!   every call, valid for the configured lifetime (else `DurationSeconds`) from the
-//!   mock's clock.
+//! - `POST /` (or `GET`) with the RPC parameters in the query and/or the form body, merged
+//!   (`Action`, `Version=2015-04-01`, `Format=JSON`, `RoleArn`, `RoleSessionName`, optional
+//!   `DurationSeconds` 900..=43200 and `Policy`).
+//! - `AssumeRoleWithOIDC` also takes `OIDCProviderArn` and `OIDCToken`: a token other than
+//!   the configured one → 400 `InvalidParameter.OIDCToken`.
+//! - `AssumeRole` must be signed with RPC signature V1 (`AccessKeyId`,
+//!   `SignatureMethod=HMAC-SHA1`, `SignatureVersion=1.0`, `SignatureNonce`, `Timestamp`
+//!   `YYYY-MM-DDThh:mm:ssZ`, `Signature`, and `SecurityToken` when the signer is an STS
+//!   credential), by an AccessKey of [`StsConfig::with_access_key`] or by a credential this
+//!   mock issued (either action) presenting its own `SecurityToken`; optional `ExternalId`.
+//!   Refusals: an unknown `AccessKeyId` → 404 `InvalidAccessKeyId.NotFound`; a bad
+//!   signature → 400 `SignatureDoesNotMatch`; a missing or wrong `SecurityToken` for an
+//!   issued credential (or one sent with a plain AccessKey) → 400
+//!   `InvalidSecurityToken.MismatchWithAccessKey`; an issued credential past its
+//!   expiration on the mock's clock → 400 `InvalidSecurityToken.Expired`; a `Timestamp`
+//!   more than 15 minutes from the mock's clock → 400 `InvalidTimeStamp.Expired` (so
+//!   after [`MockSts::advance`] by more than that, a client signing with real time is
+//!   refused, as a client with a skewed clock would be), malformed → 400
+//!   `InvalidTimeStamp.Format`; a `SignatureNonce` already used in a validly signed
+//!   request → 400 `SignatureNonceUsed`; another `SignatureMethod` or `SignatureVersion`
+//!   → 400 `InvalidSignatureMethod` / `InvalidSignatureVersion`.
+//! - A missing parameter → 400 `Missing<Name>` (`MissingRoleArn`, `MissingOIDCToken`,
+//!   `MissingSignatureNonce`, …); a bad duration → 400 `InvalidParameter.DurationSeconds`;
+//!   another action → 400 `InvalidAction.NotFound`; another method → 405. Errors are
+//!   STS's shape: `{"RequestId","HostId","Code","Message"}`; no token, secret or
+//!   signature is ever echoed or logged.
+//! - Success (either action): `{"RequestId","AssumedRoleUser":{"Arn","AssumedRoleId"},
+//!   "Credentials":{"AccessKeyId","AccessKeySecret","SecurityToken","Expiration"}}`: a new
+//!   credential at every call, valid for the configured lifetime (else `DurationSeconds`)
+//!   from the mock's clock.
 //!
 //! Faults ([`Fault`], any target) make it misbehave: `status` (an STS error answer with that
 //! HTTP status), `code` (400, 403 for `NoPermission*`, 404 for `EntityNotExist*`, with that
@@ -25,38 +44,37 @@
 //! (`{"token":"…"}`: the token accepted from now on), `GET /_mock/credentials` (every
 //! credential issued, [`IssuedCredential`] with full secrets), `GET /_mock/ca` (the PEM).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdListener};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, LOCATION};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, StatusCode};
-use hyper_util::rt::TokioIo;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use crate::body::{filler, json, Response};
-use crate::clock::{format_utc, whole_seconds, MockClock};
+use crate::clock::{format_utc, parse_utc, whole_seconds, MockClock};
 use crate::faults::{Fault, FaultKind, Faults, RequestKind};
 use crate::issuer::IssuedCredential;
 use crate::random::{Seed, ALNUM, BASE64};
-use crate::server::Dropped;
+use crate::server::{accept_loop, serve_connection, Dropped, ServerThread};
+use crate::signature;
 
 /// Largest request body read (the form with a token is about 2 KiB).
 const MAX_REQUEST: usize = 64 * 1024;
 /// The request lines kept for [`MockSts::requests`].
 const MAX_JOURNAL: usize = 4096;
+
+/// How far a signed request's `Timestamp` may be from the mock's clock, either way.
+const TIMESTAMP_SKEW: Duration = Duration::from_secs(15 * 60);
 
 /// What a `MalformedJson` fault sends: valid JSON cut short.
 const MALFORMED_JSON: &str = r#"{"RequestId":"x","Credentials":{"AccessKeyId":"STS.malformed","#;
@@ -72,6 +90,9 @@ pub struct StsConfig {
     pub lifetime: Option<Duration>,
     /// Faults armed at start, in order.
     pub faults: Vec<Fault>,
+    /// The AccessKeys (`(id, secret)`) that may sign `AssumeRole`, besides the credentials
+    /// the mock issues.
+    pub access_keys: Vec<(String, String)>,
 }
 
 impl fmt::Debug for StsConfig {
@@ -81,6 +102,14 @@ impl fmt::Debug for StsConfig {
             .field("token", &"<redacted>")
             .field("lifetime", &self.lifetime)
             .field("faults", &self.faults)
+            .field(
+                "access_keys",
+                &self
+                    .access_keys
+                    .iter()
+                    .map(|(id, _)| id.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -93,7 +122,16 @@ impl StsConfig {
             token: token.into(),
             lifetime: None,
             faults: Vec::new(),
+            access_keys: Vec::new(),
         }
+    }
+
+    /// Lets the AccessKey `id` / `secret` sign `AssumeRole` (any number of keys; a later
+    /// one with the same id replaces the earlier).
+    #[must_use]
+    pub fn with_access_key(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.access_keys.push((id.into(), secret.into()));
+        self
     }
 
     /// Issues credentials valid for `lifetime` whatever `DurationSeconds` asks.
@@ -120,13 +158,21 @@ impl StsConfig {
 
 /// Request counts of a [`MockSts`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct StsCounters {
     /// STS requests received (not admin requests), whatever their outcome.
     pub requests: u64,
-    /// Of those, `AssumeRoleWithOIDC` calls that issued a credential.
+    /// Of those, calls that issued a credential (either action; faults not included).
     pub issued: u64,
-    /// Of those, calls refused for their token.
+    /// Of those, `AssumeRoleWithOIDC` calls that issued a credential.
+    pub assume_role_with_oidc: u64,
+    /// Of those, `AssumeRole` calls that issued a credential.
+    pub assume_role: u64,
+    /// Calls refused for their OIDC token.
     pub token_refusals: u64,
+    /// `AssumeRole` calls refused for their signing: unknown AccessKey, bad signature,
+    /// security token, timestamp, nonce, signature method or version.
+    pub signature_refusals: u64,
     /// Most STS requests in progress at once.
     pub max_concurrent: u64,
 }
@@ -135,7 +181,10 @@ pub struct StsCounters {
 struct Counting {
     requests: AtomicU64,
     issued: AtomicU64,
+    assume_role_with_oidc: AtomicU64,
+    assume_role: AtomicU64,
     token_refusals: AtomicU64,
+    signature_refusals: AtomicU64,
     in_flight: AtomicU64,
     max_concurrent: AtomicU64,
 }
@@ -160,15 +209,25 @@ impl Counting {
         StsCounters {
             requests: self.requests.load(Ordering::SeqCst),
             issued: self.issued.load(Ordering::SeqCst),
+            assume_role_with_oidc: self.assume_role_with_oidc.load(Ordering::SeqCst),
+            assume_role: self.assume_role.load(Ordering::SeqCst),
             token_refusals: self.token_refusals.load(Ordering::SeqCst),
+            signature_refusals: self.signature_refusals.load(Ordering::SeqCst),
             max_concurrent: self.max_concurrent.load(Ordering::SeqCst),
         }
     }
 
     fn reset(&self) {
-        self.requests.store(0, Ordering::SeqCst);
-        self.issued.store(0, Ordering::SeqCst);
-        self.token_refusals.store(0, Ordering::SeqCst);
+        for counter in [
+            &self.requests,
+            &self.issued,
+            &self.assume_role_with_oidc,
+            &self.assume_role,
+            &self.token_refusals,
+            &self.signature_refusals,
+        ] {
+            counter.store(0, Ordering::SeqCst);
+        }
         self.max_concurrent
             .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
     }
@@ -185,6 +244,9 @@ struct StsState {
     issued: Mutex<Vec<IssuedCredential>>,
     serial: AtomicU64,
     ca_pem: String,
+    access_keys: HashMap<String, String>,
+    /// The `SignatureNonce`s of the validly signed requests so far.
+    nonces: Mutex<HashSet<String>>,
 }
 
 /// A running mock STS on 127.0.0.1 over HTTPS. Like [`crate::MockServer`]: its own thread
@@ -192,9 +254,7 @@ struct StsState {
 /// stops the server.
 pub struct MockSts {
     state: Arc<StsState>,
-    addr: SocketAddr,
-    shutdown: Arc<Notify>,
-    thread: Option<JoinHandle<()>>,
+    thread: ServerThread,
 }
 
 impl MockSts {
@@ -214,17 +274,6 @@ impl MockSts {
         }
         let (ca_pem, tls) = tls_setup().map_err(io::Error::other)?;
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
-        let listener = StdListener::bind((Ipv4Addr::LOCALHOST, config.port))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()?;
-        let listener = {
-            let _context = runtime.enter();
-            TcpListener::from_std(listener)?
-        };
         let faults = Faults::default();
         for fault in config.faults {
             faults.arm(fault);
@@ -240,31 +289,24 @@ impl MockSts {
             issued: Mutex::new(Vec::new()),
             serial: AtomicU64::new(0),
             ca_pem,
+            access_keys: config.access_keys.into_iter().collect(),
+            nonces: Mutex::new(HashSet::new()),
         });
-        let shutdown = Arc::new(Notify::new());
-        let thread = std::thread::Builder::new()
-            .name(format!("ecscred-mock-sts-{}", addr.port()))
-            .spawn({
-                let state = Arc::clone(&state);
-                let shutdown = Arc::clone(&shutdown);
-                move || runtime.block_on(serve(listener, acceptor, state, shutdown))
-            })?;
-        Ok(MockSts {
-            state,
-            addr,
-            shutdown,
-            thread: Some(thread),
-        })
+        let thread = ServerThread::spawn(config.port, "ecscred-mock-sts", {
+            let state = Arc::clone(&state);
+            move |listener, shutdown| serve(listener, acceptor, state, shutdown)
+        })?;
+        Ok(MockSts { state, thread })
     }
 
     /// `https://127.0.0.1:PORT`, without a trailing slash.
     pub fn url(&self) -> String {
-        format!("https://{}", self.addr)
+        format!("https://{}", self.thread.addr())
     }
 
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.thread.addr().port()
     }
 
     /// The PEM of the CA that issued the server's certificate: trust it, and only in tests.
@@ -288,10 +330,13 @@ impl MockSts {
         self.state.journal.lock().clear();
     }
 
-    /// One line per STS request, oldest first: the action and the non-secret parameters,
-    /// e.g. `"AssumeRoleWithOIDC RoleArn=… OIDCProviderArn=… RoleSessionName=…
-    /// DurationSeconds=3600 token=accepted"` (the token only as accepted, refused or
-    /// missing).
+    /// One line per STS request, oldest first: the action, the non-secret parameters and
+    /// the HTTP status, e.g. `"AssumeRoleWithOIDC RoleArn=… OIDCProviderArn=…
+    /// RoleSessionName=… DurationSeconds=3600 token=accepted -> 200"` (the token only as
+    /// accepted, refused or missing), or `"AssumeRole RoleArn=… RoleSessionName=…
+    /// DurationSeconds=900 ExternalId=… Policy=<percent-encoded> AccessKeyId=…
+    /// verdict=issued -> 200"` (the verdict is `issued` or the error code; never a
+    /// secret, security token or signature).
     pub fn requests(&self) -> Vec<String> {
         self.state.journal.lock().clone()
     }
@@ -326,19 +371,10 @@ impl MockSts {
     pub fn stop(self) {}
 }
 
-impl Drop for MockSts {
-    fn drop(&mut self) {
-        self.shutdown.notify_one();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 impl fmt::Debug for MockSts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MockSts")
-            .field("addr", &self.addr)
+            .field("addr", &self.thread.addr())
             .finish_non_exhaustive()
     }
 }
@@ -383,26 +419,17 @@ async fn serve(
     state: Arc<StsState>,
     shutdown: Arc<Notify>,
 ) {
-    loop {
-        tokio::select! {
-            () = shutdown.notified() => return,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let _ = stream.set_nodelay(true);
-                    let (acceptor, state) = (acceptor.clone(), Arc::clone(&state));
-                    tokio::spawn(async move {
-                        // A refused handshake (an untrusting client) ends this connection only.
-                        let Ok(tls) = acceptor.accept(stream).await else { return };
-                        let service = service_fn(move |req| route(Arc::clone(&state), req));
-                        let _ = http1::Builder::new()
-                            .serve_connection(TokioIo::new(tls), service)
-                            .await;
-                    });
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-            },
+    accept_loop(listener, shutdown, |stream| {
+        let (acceptor, state) = (acceptor.clone(), Arc::clone(&state));
+        async move {
+            // A refused handshake (an untrusting client) ends this connection only.
+            let Ok(tls) = acceptor.accept(stream).await else {
+                return;
+            };
+            serve_connection(tls, state, route).await;
         }
-    }
+    })
+    .await;
 }
 
 async fn route(state: Arc<StsState>, req: Request<Incoming>) -> Result<Response, Dropped> {
@@ -428,13 +455,17 @@ async fn route(state: Arc<StsState>, req: Request<Incoming>) -> Result<Response,
     };
     let mut params: HashMap<String, String> = parse_form(parts.uri.query().unwrap_or(""));
     params.extend(parse_form(&String::from_utf8_lossy(&body)));
-    let line = journal_line(&state, &params);
+    let mut line = journal_line(&state, &params);
     let answer = match fault {
         None | Some(FaultKind::Delay(_)) => {
             if parts.method != Method::POST && parts.method != Method::GET {
                 error(&state, 405, "UnsupportedHTTPMethod", "use POST")
             } else {
-                assume_role(&state, &params)
+                let (answer, verdict) = action(&state, parts.method.as_str(), &params);
+                if let Some(verdict) = verdict {
+                    line.push_str(&format!(" verdict={verdict}"));
+                }
+                answer
             }
         }
         Some(FaultKind::Status(status)) => {
@@ -462,11 +493,16 @@ async fn route(state: Arc<StsState>, req: Request<Incoming>) -> Result<Response,
         Some(FaultKind::MalformedJson) => json(StatusCode::OK, MALFORMED_JSON),
         Some(FaultKind::Expired) => {
             let now = state.clock.real_now() - Duration::from_secs(7200);
-            success(&state, issue(&state, now, Duration::from_secs(3600)), None)
+            success(
+                &state,
+                issue(&state, now, Duration::from_secs(3600)),
+                None,
+                None,
+            )
         }
         Some(FaultKind::Expiration(text)) => {
             let credential = issue(&state, state.clock.now(), Duration::from_secs(3600));
-            success(&state, credential, Some(&text))
+            success(&state, credential, Some(&text), None)
         }
         Some(FaultKind::Redirect(location)) => {
             let mut response = error(&state, 302, "Redirect", "armed fault");
@@ -489,9 +525,27 @@ fn record(state: &StsState, line: String) {
     journal.push(line);
 }
 
-/// The request's action and non-secret parameters; the token only as its verdict.
+/// The request's action and non-secret parameters; the OIDC token only as its verdict.
 fn journal_line(state: &StsState, params: &HashMap<String, String>) -> String {
-    let mut line = params.get("Action").cloned().unwrap_or_default();
+    let action = params.get("Action").cloned().unwrap_or_default();
+    if action == "AssumeRole" {
+        let mut line = action;
+        for name in [
+            "RoleArn",
+            "RoleSessionName",
+            "DurationSeconds",
+            "ExternalId",
+            "Policy",
+            "AccessKeyId",
+        ] {
+            if let Some(value) = params.get(name) {
+                // Encoded, so that a space in a policy cannot look like another field.
+                line.push_str(&format!(" {name}={}", signature::percent_encode(value)));
+            }
+        }
+        return line;
+    }
+    let mut line = action;
     for name in [
         "RoleArn",
         "OIDCProviderArn",
@@ -511,53 +565,243 @@ fn journal_line(state: &StsState, params: &HashMap<String, String>) -> String {
     line
 }
 
-fn assume_role(state: &StsState, params: &HashMap<String, String>) -> Response {
-    match params.get("Action").map(String::as_str) {
-        Some("AssumeRoleWithOIDC") => {}
-        Some(_) => return error(state, 400, "InvalidAction.NotFound", "unknown action"),
-        None => return error(state, 400, "MissingAction", "Action is mandatory"),
+/// Answers a fault-free STS request of `method`; for `AssumeRole`, also the journal's
+/// verdict (`issued` or the error code).
+fn action(
+    state: &StsState,
+    method: &str,
+    params: &HashMap<String, String>,
+) -> (Response, Option<String>) {
+    let outcome = match params.get("Action").map(String::as_str) {
+        Some("AssumeRoleWithOIDC") => assume_role_with_oidc(state, params),
+        Some("AssumeRole") => {
+            let outcome = assume_role(state, method, params);
+            let verdict = match &outcome {
+                Ok(_) => "issued".to_owned(),
+                Err(refusal) => refusal.code.clone(),
+            };
+            return (render(state, outcome), Some(verdict));
+        }
+        Some(_) => Err(refuse(400, "InvalidAction.NotFound", "unknown action")),
+        None => Err(refuse(400, "MissingAction", "Action is mandatory")),
+    };
+    (render(state, outcome), None)
+}
+
+fn render(state: &StsState, outcome: Result<Response, Refusal>) -> Response {
+    outcome.unwrap_or_else(|r| error(state, r.status, &r.code, &r.message))
+}
+
+/// An STS error answer, before it is rendered.
+#[derive(Debug)]
+struct Refusal {
+    status: u16,
+    code: String,
+    message: String,
+}
+
+fn refuse(status: u16, code: impl Into<String>, message: impl Into<String>) -> Refusal {
+    Refusal {
+        status,
+        code: code.into(),
+        message: message.into(),
     }
+}
+
+/// The checks both actions share: `Version`, `Format`, the mandatory `names`, and
+/// `DurationSeconds` (returned, default 3600).
+fn common_checks(params: &HashMap<String, String>, names: &[&str]) -> Result<u64, Refusal> {
     if params.get("Version").map(String::as_str) != Some("2015-04-01") {
-        return error(state, 400, "InvalidVersion", "Version must be 2015-04-01");
+        return Err(refuse(400, "InvalidVersion", "Version must be 2015-04-01"));
     }
     if params.get("Format").map(String::as_str) != Some("JSON") {
-        return error(
-            state,
+        return Err(refuse(
             400,
             "InvalidParameter.Format",
             "the mock answers JSON only",
-        );
+        ));
     }
-    for name in ["RoleArn", "OIDCProviderArn", "OIDCToken", "RoleSessionName"] {
-        if params.get(name).is_none_or(String::is_empty) {
-            let code = format!("Missing{name}");
-            return error(state, 400, &code, &format!("{name} is mandatory"));
-        }
-    }
-    let duration = match params.get("DurationSeconds").map(|d| d.parse::<u64>()) {
-        None => 3600,
-        Some(Ok(d)) if (900..=43_200).contains(&d) => d,
-        Some(_) => {
-            return error(
-                state,
+    for name in names {
+        if params.get(*name).is_none_or(String::is_empty) {
+            return Err(refuse(
                 400,
-                "InvalidParameter.DurationSeconds",
-                "DurationSeconds must be 900 to 43200",
-            )
+                format!("Missing{name}"),
+                format!("{name} is mandatory"),
+            ));
         }
+    }
+    match params.get("DurationSeconds").map(|d| d.parse::<u64>()) {
+        None => Ok(3600),
+        Some(Ok(d)) if (900..=43_200).contains(&d) => Ok(d),
+        Some(_) => Err(refuse(
+            400,
+            "InvalidParameter.DurationSeconds",
+            "DurationSeconds must be 900 to 43200",
+        )),
+    }
+}
+
+/// `AssumeRole`: checks the RPC signature V1 and its signer, then issues a credential.
+fn assume_role(
+    state: &StsState,
+    method: &str,
+    params: &HashMap<String, String>,
+) -> Result<Response, Refusal> {
+    let duration = common_checks(
+        params,
+        &[
+            "AccessKeyId",
+            "SignatureMethod",
+            "SignatureVersion",
+            "SignatureNonce",
+            "Timestamp",
+            "Signature",
+            "RoleArn",
+            "RoleSessionName",
+        ],
+    )?;
+    if let Err(refusal) = check_signer(state, method, params) {
+        state
+            .counters
+            .signature_refusals
+            .fetch_add(1, Ordering::SeqCst);
+        return Err(refusal);
+    }
+    state.counters.issued.fetch_add(1, Ordering::SeqCst);
+    state.counters.assume_role.fetch_add(1, Ordering::SeqCst);
+    let lifetime = state.lifetime.unwrap_or(Duration::from_secs(duration));
+    let credential = issue(state, state.clock.now(), lifetime);
+    let session = &params["RoleSessionName"];
+    let arn = format!("{}/{session}", params["RoleArn"]);
+    let id = format!("300000000000000000:{session}");
+    Ok(success(state, credential, None, Some((&arn, &id))))
+}
+
+/// Checks the signature method and version, the timestamp, the signer and its security
+/// token, the signature, then records the nonce.
+fn check_signer(
+    state: &StsState,
+    method: &str,
+    params: &HashMap<String, String>,
+) -> Result<(), Refusal> {
+    if params["SignatureMethod"] != "HMAC-SHA1" {
+        return Err(refuse(
+            400,
+            "InvalidSignatureMethod",
+            "SignatureMethod must be HMAC-SHA1",
+        ));
+    }
+    if params["SignatureVersion"] != "1.0" {
+        return Err(refuse(
+            400,
+            "InvalidSignatureVersion",
+            "SignatureVersion must be 1.0",
+        ));
+    }
+    let now = state.clock.now();
+    let Ok(timestamp) = parse_utc(&params["Timestamp"]) else {
+        return Err(refuse(
+            400,
+            "InvalidTimeStamp.Format",
+            "Timestamp must be YYYY-MM-DDThh:mm:ssZ",
+        ));
     };
+    let skew = now
+        .duration_since(timestamp)
+        .unwrap_or_else(|e| e.duration());
+    if skew > TIMESTAMP_SKEW {
+        return Err(refuse(
+            400,
+            "InvalidTimeStamp.Expired",
+            "Specified time stamp or date value is expired.",
+        ));
+    }
+    let id = &params["AccessKeyId"];
+    let token = params.get("SecurityToken");
+    let mismatch = || {
+        refuse(
+            400,
+            "InvalidSecurityToken.MismatchWithAccessKey",
+            "The SecurityToken does not match the AccessKeyId.",
+        )
+    };
+    let secret = if let Some(secret) = state.access_keys.get(id) {
+        if token.is_some() {
+            return Err(mismatch());
+        }
+        secret.clone()
+    } else {
+        let issued = state
+            .issued
+            .lock()
+            .iter()
+            .find(|c| c.access_key_id == *id)
+            .cloned();
+        let Some(issued) = issued else {
+            return Err(refuse(
+                404,
+                "InvalidAccessKeyId.NotFound",
+                "Specified access key is not found.",
+            ));
+        };
+        if token != Some(&issued.security_token) {
+            return Err(mismatch());
+        }
+        if issued.expiration <= now {
+            return Err(refuse(
+                400,
+                "InvalidSecurityToken.Expired",
+                "Specified SecurityToken is expired.",
+            ));
+        }
+        issued.access_key_secret
+    };
+    if !signature::verify(method, params, &secret) {
+        return Err(refuse(
+            400,
+            "SignatureDoesNotMatch",
+            "Specified signature is not matched with our calculation.",
+        ));
+    }
+    if !state.nonces.lock().insert(params["SignatureNonce"].clone()) {
+        return Err(refuse(
+            400,
+            "SignatureNonceUsed",
+            "Specified signature nonce was used already.",
+        ));
+    }
+    Ok(())
+}
+
+/// `AssumeRoleWithOIDC`: checks the token, then issues a credential.
+fn assume_role_with_oidc(
+    state: &StsState,
+    params: &HashMap<String, String>,
+) -> Result<Response, Refusal> {
+    let duration = common_checks(
+        params,
+        &["RoleArn", "OIDCProviderArn", "OIDCToken", "RoleSessionName"],
+    )?;
     if params.get("OIDCToken") != Some(&*state.token.lock()) {
         state.counters.token_refusals.fetch_add(1, Ordering::SeqCst);
-        return error(
-            state,
+        return Err(refuse(
             400,
             "InvalidParameter.OIDCToken",
             "Specified OIDC token is not valid.",
-        );
+        ));
     }
     state.counters.issued.fetch_add(1, Ordering::SeqCst);
+    state
+        .counters
+        .assume_role_with_oidc
+        .fetch_add(1, Ordering::SeqCst);
     let lifetime = state.lifetime.unwrap_or(Duration::from_secs(duration));
-    success(state, issue(state, state.clock.now(), lifetime), None)
+    Ok(success(
+        state,
+        issue(state, state.clock.now(), lifetime),
+        None,
+        None,
+    ))
 }
 
 /// A new credential issued at `at`, valid for `lifetime`; recorded.
@@ -575,12 +819,23 @@ fn issue(state: &StsState, at: SystemTime, lifetime: Duration) -> IssuedCredenti
     credential
 }
 
-fn success(state: &StsState, c: IssuedCredential, expiration: Option<&str>) -> Response {
+/// The success answer for `c`; `expiration` replaces its `Expiration` text, `user` (`Arn`,
+/// `AssumedRoleId`) the fixed `AssumedRoleUser`.
+fn success(
+    state: &StsState,
+    c: IssuedCredential,
+    expiration: Option<&str>,
+    user: Option<(&str, &str)>,
+) -> Response {
+    let (arn, id) = user.unwrap_or((
+        "acs:ram::1234567890:role/mock/ecscred",
+        "300000000000000000:ecscred",
+    ));
     let body = serde_json::json!({
         "RequestId": request_id(state),
         "AssumedRoleUser": {
-            "Arn": "acs:ram::1234567890:role/mock/ecscred",
-            "AssumedRoleId": "300000000000000000:ecscred",
+            "Arn": arn,
+            "AssumedRoleId": id,
         },
         "Credentials": {
             "AccessKeyId": c.access_key_id,
@@ -737,6 +992,10 @@ mod erased {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "sts_tests.rs"]
+mod sts_tests;
 
 #[cfg(test)]
 mod tests {

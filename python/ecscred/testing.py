@@ -1,4 +1,5 @@
-"""Test helpers: the Rust mock ECS metadata service as a context manager, and a manual clock.
+"""Test helpers: the Rust mocks (ECS metadata service, STS, credentials URI) as context
+managers, and a manual clock.
 
 Never point tests at ``100.100.100.200``::
 
@@ -16,13 +17,14 @@ in a thread of this process (its ``/_mock/`` admin endpoint lets other processes
 import datetime
 import json
 from types import TracebackType
-from typing import Any, Dict, List, Optional, Type, Union
+from typing import Any, Dict, List, Optional, Type, TypeVar, Union
 
 from ._ecscred import ManualClock, MockServer
+from ._ecscred import MockCredentialsUri as _MockCredentialsUri
 from ._ecscred import MockSts as _MockSts
 from ._ecscred import flush_logs as _flush_logs
 
-__all__ = ["MockMetadataServer", "MockSts", "ManualClock", "flush_logs"]
+__all__ = ["MockMetadataServer", "MockSts", "MockCredentialsUri", "ManualClock", "flush_logs"]
 
 _KINDS = (
     "status", "delay", "drop", "malformed_json", "code", "expired", "expiration", "redirect",
@@ -48,6 +50,10 @@ def _fault_json(kind: str, target: str, count: Optional[int], fields: Dict[str, 
     return json.dumps(fault)
 
 
+def _fault_texts(faults: Optional[List[Union[Dict[str, Any], str]]]) -> List[str]:
+    return [f if isinstance(f, str) else json.dumps(f) for f in (faults or [])]
+
+
 def _utc(text: str) -> datetime.datetime:
     return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(
         tzinfo=datetime.timezone.utc
@@ -61,7 +67,76 @@ def _credential(raw: Dict[str, Any]) -> Dict[str, Any]:
     return raw
 
 
-class MockMetadataServer:
+_Native = Union[MockServer, _MockSts, _MockCredentialsUri]
+_Self = TypeVar("_Self", bound="_Mock")
+
+
+class _Mock:
+    """What every mock wrapper offers: its URL, counters, request lines, faults, clock,
+    the credentials it issued, and stopping (also as a context manager)."""
+
+    _server: _Native
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    def counters(self) -> Dict[str, int]:
+        """The request counters (the keys are in the class's documentation)."""
+        counters: Dict[str, int] = json.loads(self._server.counters_json())
+        return counters
+
+    def requests(self) -> List[str]:
+        """The latest request lines (at most 4096), oldest first."""
+        lines: List[str] = json.loads(self._server.requests_json())
+        return lines
+
+    def reset_counters(self) -> None:
+        """Zeroes the counters and forgets the request lines."""
+        self._server.reset_counters()
+
+    def inject_json(self, fault: str) -> None:
+        """Arms a fault given as the admin endpoint's JSON text."""
+        self._server.inject_json(fault)
+
+    def clear_faults(self) -> None:
+        """Disarms every fault."""
+        self._server.clear_faults()
+
+    def advance(self, seconds: float) -> None:
+        """Moves the mock's clock forward."""
+        self._server.advance(float(seconds))
+
+    def now(self) -> datetime.datetime:
+        """The mock's clock (aware UTC)."""
+        return datetime.datetime.fromtimestamp(self._server.now(), datetime.timezone.utc)
+
+    def issued(self) -> List[Dict[str, Any]]:
+        """Every credential handed out so far (full values: it is a mock), each a dict
+        with ``access_key_id``, ``access_key_secret``, ``security_token``, ``expiration``,
+        ``last_updated`` (aware UTC datetimes)."""
+        return [_credential(c) for c in json.loads(self._server.issued_json())]
+
+    def stop(self) -> None:
+        """Stops serving and closes the port. Idempotent."""
+        self._server.stop()
+
+    def __enter__(self: _Self) -> _Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(url={self.url!r})"
+
+
+class MockMetadataServer(_Mock):
     """A mock ECS instance metadata service on ``127.0.0.1`` (started at construction).
 
     Args:
@@ -75,8 +150,15 @@ class MockMetadataServer:
         faults: faults armed at start, each a dict (or JSON text) in the shape of
             :meth:`inject`'s arguments, e.g. ``{"kind": "status", "status": 500, "count": 2}``.
 
-    Credentials rotate like ECS on the mock's own clock (real time plus :meth:`advance`).
+    Credentials rotate like ECS on the mock's own clock (real time plus :meth:`advance`;
+    token expiry follows it too). :attr:`url` (``http://127.0.0.1:PORT``) is the provider's
+    ``endpoint``. :meth:`counters` has ``token_puts``, ``role_gets``, ``credential_gets``,
+    ``requests`` (every metadata request) and ``max_concurrent``; :meth:`requests` lines
+    are ``"METHOD target"`` with the target exactly as received, e.g.
+    ``"GET /latest/meta-data/ram/security-credentials/EcsRamRoleTest"``.
     """
+
+    _server: MockServer
 
     def __init__(
         self,
@@ -88,38 +170,15 @@ class MockMetadataServer:
         port: int = 0,
         faults: Optional[List[Union[Dict[str, Any], str]]] = None,
     ) -> None:
-        texts = [f if isinstance(f, str) else json.dumps(f) for f in (faults or [])]
         self._server = MockServer(
             role=role,
             lifetime=float(lifetime),
             rotate_before=None if rotate_before is None else float(rotate_before),
             mode=mode,
             port=port,
-            faults=texts,
+            faults=_fault_texts(faults),
         )
         self.role = role
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT``: the provider's ``endpoint``."""
-        return self._server.url
-
-    def counters(self) -> Dict[str, int]:
-        """Request counts: ``token_puts``, ``role_gets``, ``credential_gets``, ``requests``
-        (every metadata request) and ``max_concurrent``."""
-        counters: Dict[str, int] = json.loads(self._server.counters_json())
-        return counters
-
-    def requests(self) -> List[str]:
-        """The latest metadata request lines (at most 4096), oldest first, each
-        ``"METHOD target"`` with the target exactly as the mock received it, e.g.
-        ``"GET /latest/meta-data/ram/security-credentials/EcsRamRoleTest"``."""
-        lines: List[str] = json.loads(self._server.requests_json())
-        return lines
-
-    def reset_counters(self) -> None:
-        """Zeroes the counters and forgets the request lines."""
-        self._server.reset_counters()
 
     def inject(
         self,
@@ -137,62 +196,26 @@ class MockMetadataServer:
         ``count``: how many requests it answers (``None``: until cleared)."""
         self._server.inject_json(_fault_json(kind, target, count, fields))
 
-    def inject_json(self, fault: str) -> None:
-        """Arms a fault given as the admin endpoint's JSON text."""
-        self._server.inject_json(fault)
-
-    def clear_faults(self) -> None:
-        self._server.clear_faults()
-
     def set_mode(self, mode: str) -> None:
         """``"normal"``, ``"hardened"`` or ``"v1-only"``, for requests from now on."""
         self._server.set_mode(mode)
-
-    def advance(self, seconds: float) -> None:
-        """Moves the mock's clock forward: rotation and token expiry follow it."""
-        self._server.advance(float(seconds))
-
-    def now(self) -> datetime.datetime:
-        """The mock's clock (aware UTC)."""
-        return datetime.datetime.fromtimestamp(self._server.now(), datetime.timezone.utc)
 
     def expire_tokens(self) -> None:
         """Invalidates every metadata token issued so far."""
         self._server.expire_tokens()
 
-    def issued(self) -> List[Dict[str, Any]]:
-        """Every credential handed out so far (full values: it is a mock), each a dict
-        with ``access_key_id``, ``access_key_secret``, ``security_token``, ``expiration``,
-        ``last_updated`` (aware UTC datetimes)."""
-        return [_credential(c) for c in json.loads(self._server.issued_json())]
-
     def current(self) -> Dict[str, Any]:
         """The credential a GET would return now (not recorded as handed out)."""
         return _credential(json.loads(self._server.current_json()))
-
-    def stop(self) -> None:
-        """Stops serving and closes the port. Idempotent."""
-        self._server.stop()
-
-    def __enter__(self) -> "MockMetadataServer":
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"MockMetadataServer(role={self.role!r}, url={self.url!r})"
 
 
-class MockSts:
-    """A mock Alibaba Cloud STS serving ``AssumeRoleWithOIDC`` over HTTPS on ``127.0.0.1``
-    with a CA it generates at start (started at construction), for tests of
-    :class:`~ecscred.OidcRoleArnCredentialsProvider`.
+class MockSts(_Mock):
+    """A mock Alibaba Cloud STS serving ``AssumeRoleWithOIDC`` and ``AssumeRole`` over HTTPS
+    on ``127.0.0.1`` with a CA it generates at start (started at construction), for tests
+    of :class:`~ecscred.OidcRoleArnCredentialsProvider` and of role chaining.
 
     Args:
         token: the OIDC token it accepts (others get ``InvalidParameter.OIDCToken``).
@@ -201,10 +224,21 @@ class MockSts:
         faults: faults armed at start, as for :class:`MockMetadataServer` (``status``,
             ``code`` such as ``"Throttling.User"``, ``delay``, ``drop``, ``malformed_json``,
             ``expired``, ...).
+        access_keys: AccessKeys (id → secret) allowed to sign ``AssumeRole`` (RPC
+            signature V1); the credentials the mock issues may sign it too, with their
+            ``SecurityToken``.
 
-    Every call issues a new credential on the mock's own clock. Trust :attr:`ca_pem`
-    (``sts_extra_root_pem=``) in tests only.
+    Every call issues a new credential on the mock's own clock. :attr:`url`
+    (``https://127.0.0.1:PORT``) is the provider's ``sts_endpoint``; trust :attr:`ca_pem`
+    (``sts_extra_root_pem=``) in tests only. :meth:`counters` has ``requests``,
+    ``issued``, ``assume_role_with_oidc``, ``assume_role``, ``token_refusals``,
+    ``signature_refusals`` and ``max_concurrent``. :meth:`requests` has one line per STS
+    request: the action and non-secret parameters (for ``AssumeRoleWithOIDC`` the token
+    only as ``token=accepted|refused|missing``; for ``AssumeRole`` the signer's
+    ``AccessKeyId`` and ``verdict=issued`` or the error code), and the status.
     """
+
+    _server: _MockSts
 
     def __init__(
         self,
@@ -213,19 +247,15 @@ class MockSts:
         lifetime: Optional[float] = None,
         port: int = 0,
         faults: Optional[List[Union[Dict[str, Any], str]]] = None,
+        access_keys: Optional[Dict[str, str]] = None,
     ) -> None:
-        texts = [f if isinstance(f, str) else json.dumps(f) for f in (faults or [])]
         self._server = _MockSts(
             token=token,
             lifetime=None if lifetime is None else float(lifetime),
             port=port,
-            faults=texts,
+            faults=_fault_texts(faults),
+            access_keys=list((access_keys or {}).items()),
         )
-
-    @property
-    def url(self) -> str:
-        """``https://127.0.0.1:PORT``: the provider's ``sts_endpoint``."""
-        return self._server.url
 
     @property
     def ca_pem(self) -> str:
@@ -236,53 +266,56 @@ class MockSts:
         """Accepts ``token`` from now on, and no longer the previous one."""
         self._server.set_token(token)
 
-    def counters(self) -> Dict[str, int]:
-        """``requests``, ``issued``, ``token_refusals`` and ``max_concurrent``."""
-        counters: Dict[str, int] = json.loads(self._server.counters_json())
-        return counters
+    def inject(self, kind: str, *, count: Optional[int] = None, **fields: Any) -> None:
+        """Arms a fault after those already armed (see :meth:`MockMetadataServer.inject`)."""
+        self._server.inject_json(_fault_json(kind, "any", count, fields))
 
-    def requests(self) -> List[str]:
-        """One line per STS request: the action and non-secret parameters, the token only
-        as ``token=accepted|refused|missing``, and the status."""
-        lines: List[str] = json.loads(self._server.requests_json())
-        return lines
 
-    def reset_counters(self) -> None:
-        self._server.reset_counters()
+class MockCredentialsUri(_Mock):
+    """A mock credentials URI server (``ALIBABA_CLOUD_CREDENTIALS_URI``) on ``127.0.0.1``
+    (started at construction): ``GET`` :attr:`url` answers ``{"Code": "Success",
+    "AccessKeyId": ..., "AccessKeySecret": ..., "SecurityToken": ..., "Expiration":
+    "YYYY-MM-DDThh:mm:ssZ"}``.
+
+    Args:
+        lifetime: seconds each credential is valid (default 1 h).
+        rotate_before: a new credential is issued this many seconds before the current one
+            expires (default ``lifetime / 12``).
+        path: the path that serves the credential (default ``/credentials``).
+        port: 0 for any free port.
+        faults: faults armed at start, as for :class:`MockMetadataServer` (``status``,
+            ``delay``, ``drop``, ``malformed_json``, ``code`` (a ``Code`` other than
+            ``Success``), ``expired``, ``expiration``, ``redirect``, ``huge_body``).
+
+    Credentials rotate on the mock's own clock (real time plus :meth:`advance`).
+    :attr:`url` is ``http://127.0.0.1:PORT/credentials``; :meth:`counters` has
+    ``requests``, ``credential_gets`` and ``max_concurrent``; :meth:`requests` lines are
+    ``"METHOD target"`` as received.
+    """
+
+    _server: _MockCredentialsUri
+
+    def __init__(
+        self,
+        *,
+        lifetime: float = 3600,
+        rotate_before: Optional[float] = None,
+        path: str = "/credentials",
+        port: int = 0,
+        faults: Optional[List[Union[Dict[str, Any], str]]] = None,
+    ) -> None:
+        self._server = _MockCredentialsUri(
+            lifetime=float(lifetime),
+            rotate_before=None if rotate_before is None else float(rotate_before),
+            path=path,
+            port=port,
+            faults=_fault_texts(faults),
+        )
 
     def inject(self, kind: str, *, count: Optional[int] = None, **fields: Any) -> None:
         """Arms a fault after those already armed (see :meth:`MockMetadataServer.inject`)."""
         self._server.inject_json(_fault_json(kind, "any", count, fields))
 
-    def clear_faults(self) -> None:
-        self._server.clear_faults()
-
-    def advance(self, seconds: float) -> None:
-        """Moves the mock's clock forward."""
-        self._server.advance(float(seconds))
-
-    def now(self) -> datetime.datetime:
-        """The mock's clock (aware UTC)."""
-        return datetime.datetime.fromtimestamp(self._server.now(), datetime.timezone.utc)
-
-    def issued(self) -> List[Dict[str, Any]]:
-        """Every credential issued so far (full values: it is a mock)."""
-        return [_credential(c) for c in json.loads(self._server.issued_json())]
-
-    def stop(self) -> None:
-        """Stops serving and closes the port. Idempotent."""
-        self._server.stop()
-
-    def __enter__(self) -> "MockSts":
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        return f"MockSts(url={self.url!r})"
+    def current(self) -> Dict[str, Any]:
+        """The credential a GET would return now (not recorded as handed out)."""
+        return _credential(json.loads(self._server.current_json()))

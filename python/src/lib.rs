@@ -37,6 +37,7 @@ fn _ecscred(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<status::RefreshStatus>()?;
     m.add_class::<testing::ManualClock>()?;
     m.add_class::<testing::MockServer>()?;
+    m.add_class::<testing::MockCredentialsUri>()?;
     m.add_function(wrap_pyfunction!(provider::shared_provider, m)?)?;
     m.add_function(wrap_pyfunction!(logging::flush_logs, m)?)?;
     m.add_function(wrap_pyfunction!(gil::at_exit, m)?)?;

@@ -1,5 +1,6 @@
-//! Native parts of `ecscred.testing`: the Rust mock metadata service and the core's manual
-//! clock. `ecscred/testing.py` wraps them into the documented context manager.
+//! Native parts of `ecscred.testing`: the Rust mocks (metadata service, STS, credentials
+//! URI) and the core's manual clock. `ecscred/testing.py` wraps them into the documented
+//! context managers.
 //!
 //! Data crosses as JSON text (the mock's own serde shapes), decoded on the Python side.
 
@@ -95,30 +96,72 @@ impl ManualClock {
     }
 }
 
-/// The running mock, owned by the process that started it.
-struct Running {
-    server: RustMock,
-    pid: u32,
+/// A running mock server, owned by the process that started it: after `fork()` the
+/// child gets an error from every call and never joins nor drops the parent's server
+/// thread (its handle is leaked there).
+struct Owned<T: Send> {
+    running: Mutex<Option<(T, u32)>>,
+    /// What the errors call it, e.g. `mock STS`.
+    what: &'static str,
+}
+
+impl<T: Send> Owned<T> {
+    fn new(server: T, what: &'static str) -> Self {
+        Self {
+            running: Mutex::new(Some((server, std::process::id()))),
+            what,
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&T) -> R) -> PyResult<R> {
+        match self.running.lock().as_ref() {
+            Some((server, pid)) if *pid == std::process::id() => Ok(f(server)),
+            Some(_) => Err(PyRuntimeError::new_err(format!(
+                "this {} belongs to the parent process (it was forked)",
+                self.what
+            ))),
+            None => Err(PyRuntimeError::new_err(format!(
+                "the {} is stopped",
+                self.what
+            ))),
+        }
+    }
+
+    /// Stops the server (dropping it joins its thread) without holding the GIL.
+    /// Idempotent.
+    fn stop(&self, py: Python<'_>) {
+        let running = self.running.lock().take();
+        if let Some((server, pid)) = running {
+            if pid == std::process::id() {
+                crate::gil::detach(py, move || drop(server));
+            } else {
+                // Forked child: the server thread is the parent's; never join or drop it.
+                std::mem::forget(server);
+            }
+        }
+    }
+}
+
+impl<T: Send> Drop for Owned<T> {
+    fn drop(&mut self) {
+        if let Some((server, pid)) = self.running.get_mut().take() {
+            if pid != std::process::id() {
+                std::mem::forget(server);
+            }
+        }
+    }
 }
 
 /// The Rust mock ECS metadata service (`ecscred_mock::MockServer`) on 127.0.0.1.
 #[pyclass(frozen, module = "ecscred._ecscred", name = "MockServer")]
 pub(crate) struct MockServer {
-    running: Mutex<Option<Running>>,
+    server: Owned<RustMock>,
     url: String,
 }
 
 impl MockServer {
     fn with<T>(&self, f: impl FnOnce(&RustMock) -> T) -> PyResult<T> {
-        match self.running.lock().as_ref() {
-            Some(r) if r.pid == std::process::id() => Ok(f(&r.server)),
-            Some(_) => Err(PyRuntimeError::new_err(
-                "this mock metadata server belongs to the parent process (it was forked)",
-            )),
-            None => Err(PyRuntimeError::new_err(
-                "the mock metadata server is stopped",
-            )),
-        }
+        self.server.with(f)
     }
 }
 
@@ -156,10 +199,7 @@ impl MockServer {
             .map_err(|e| PyValueError::new_err(format!("cannot start the mock: {e}")))?;
         let url = server.url();
         Ok(MockServer {
-            running: Mutex::new(Some(Running {
-                server,
-                pid: std::process::id(),
-            })),
+            server: Owned::new(server, "mock metadata server"),
             url,
         })
     }
@@ -231,15 +271,7 @@ impl MockServer {
 
     /// Stops serving and closes the port. Idempotent.
     fn stop(&self, py: Python<'_>) {
-        let running = self.running.lock().take();
-        if let Some(r) = running {
-            if r.pid == std::process::id() {
-                crate::gil::detach(py, || r.server.stop());
-            } else {
-                // Forked child: the server thread is the parent's; never join or drop it.
-                std::mem::forget(r);
-            }
-        }
+        self.server.stop(py);
     }
 
     fn __repr__(&self) -> String {
@@ -247,42 +279,18 @@ impl MockServer {
     }
 }
 
-impl Drop for MockServer {
-    fn drop(&mut self) {
-        if let Some(r) = self.running.get_mut().take() {
-            if r.pid == std::process::id() {
-                r.server.stop();
-            } else {
-                std::mem::forget(r);
-            }
-        }
-    }
-}
-
-/// The running mock STS, owned by the process that started it.
-struct RunningSts {
-    server: ecscred_mock::MockSts,
-    pid: u32,
-}
-
 /// The Rust mock STS (`ecscred_mock::MockSts`, `AssumeRoleWithOIDC` over HTTPS with its
 /// own CA) on 127.0.0.1.
 #[pyclass(frozen, module = "ecscred._ecscred", name = "MockSts")]
 pub(crate) struct MockSts {
-    running: Mutex<Option<RunningSts>>,
+    server: Owned<ecscred_mock::MockSts>,
     url: String,
     ca_pem: String,
 }
 
 impl MockSts {
     fn with<T>(&self, f: impl FnOnce(&ecscred_mock::MockSts) -> T) -> PyResult<T> {
-        match self.running.lock().as_ref() {
-            Some(r) if r.pid == std::process::id() => Ok(f(&r.server)),
-            Some(_) => Err(PyRuntimeError::new_err(
-                "this mock STS belongs to the parent process (it was forked)",
-            )),
-            None => Err(PyRuntimeError::new_err("the mock STS is stopped")),
-        }
+        self.server.with(f)
     }
 }
 
@@ -290,17 +298,22 @@ impl MockSts {
 impl MockSts {
     /// Starts serving on 127.0.0.1:`port` (0: any free port), accepting `token`.
     /// `lifetime` (seconds, `None`: `DurationSeconds`) of the credentials it issues;
-    /// `faults` are fault JSON texts, armed in order.
+    /// `faults` are fault JSON texts, armed in order; `access_keys` (id → secret) may sign
+    /// `AssumeRole`.
     #[new]
-    #[pyo3(signature = (*, token, lifetime=None, port=0, faults=Vec::new()))]
+    #[pyo3(signature = (*, token, lifetime=None, port=0, faults=Vec::new(), access_keys=Vec::new()))]
     fn new(
         py: Python<'_>,
         token: String,
         lifetime: Option<f64>,
         port: u16,
         faults: Vec<String>,
+        access_keys: Vec<(String, String)>,
     ) -> PyResult<Self> {
         let mut config = ecscred_mock::StsConfig::new(token).with_port(port);
+        for (id, secret) in access_keys {
+            config = config.with_access_key(id, secret);
+        }
         if let Some(lifetime) = lifetime {
             config = config.with_lifetime(duration(lifetime)?);
         }
@@ -312,10 +325,7 @@ impl MockSts {
             .map_err(|e| PyValueError::new_err(format!("cannot start the mock STS: {e}")))?;
         let (url, ca_pem) = (server.url(), server.ca_pem());
         Ok(MockSts {
-            running: Mutex::new(Some(RunningSts {
-                server,
-                pid: std::process::id(),
-            })),
+            server: Owned::new(server, "mock STS"),
             url,
             ca_pem,
         })
@@ -382,14 +392,7 @@ impl MockSts {
 
     /// Stops serving and closes the port. Idempotent.
     fn stop(&self, py: Python<'_>) {
-        let running = self.running.lock().take();
-        if let Some(r) = running {
-            if r.pid == std::process::id() {
-                crate::gil::detach(py, || r.server.stop());
-            } else {
-                std::mem::forget(r);
-            }
-        }
+        self.server.stop(py);
     }
 
     fn __repr__(&self) -> String {
@@ -397,14 +400,114 @@ impl MockSts {
     }
 }
 
-impl Drop for MockSts {
-    fn drop(&mut self) {
-        if let Some(r) = self.running.get_mut().take() {
-            if r.pid == std::process::id() {
-                r.server.stop();
-            } else {
-                std::mem::forget(r);
-            }
+/// The Rust mock credentials URI server (`ecscred_mock::MockCredentialsUri`) on 127.0.0.1.
+#[pyclass(frozen, module = "ecscred._ecscred", name = "MockCredentialsUri")]
+pub(crate) struct MockCredentialsUri {
+    server: Owned<ecscred_mock::MockCredentialsUri>,
+    url: String,
+}
+
+impl MockCredentialsUri {
+    fn with<T>(&self, f: impl FnOnce(&ecscred_mock::MockCredentialsUri) -> T) -> PyResult<T> {
+        self.server.with(f)
+    }
+}
+
+#[pymethods]
+impl MockCredentialsUri {
+    /// Starts serving `path` on 127.0.0.1:`port` (0: any free port); credentials live
+    /// `lifetime` seconds and rotate `rotate_before` seconds before expiry (`None`:
+    /// lifetime / 12); `faults` are fault JSON texts, armed in order.
+    #[new]
+    #[pyo3(signature = (*, lifetime, rotate_before=None, path="/credentials".to_owned(), port=0, faults=Vec::new()))]
+    fn new(
+        py: Python<'_>,
+        lifetime: f64,
+        rotate_before: Option<f64>,
+        path: String,
+        port: u16,
+        faults: Vec<String>,
+    ) -> PyResult<Self> {
+        let mut config = ecscred_mock::UriConfig::default()
+            .with_port(port)
+            .with_path(path)
+            .with_lifetime(duration(lifetime)?);
+        if let Some(before) = rotate_before {
+            config = config.with_rotate_before(duration(before)?);
         }
+        for fault in faults {
+            config = config.with_fault(Fault::from_json(&fault).map_err(PyValueError::new_err)?);
+        }
+        let server = crate::gil::detach(py, || ecscred_mock::MockCredentialsUri::start(config))
+            .map_err(|e| {
+                PyValueError::new_err(format!("cannot start the mock credentials URI: {e}"))
+            })?;
+        let url = server.url();
+        Ok(MockCredentialsUri {
+            server: Owned::new(server, "mock credentials URI"),
+            url,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT/<path>`: the value of `ALIBABA_CLOUD_CREDENTIALS_URI`.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The request counters as JSON.
+    fn counters_json(&self) -> PyResult<String> {
+        self.with(|s| to_json(&s.counters()))?
+    }
+
+    /// The latest request lines as received, as JSON.
+    fn requests_json(&self) -> PyResult<String> {
+        self.with(|s| to_json(&s.requests()))?
+    }
+
+    /// Zeroes the counters and forgets the request lines.
+    fn reset_counters(&self) -> PyResult<()> {
+        self.with(|s| s.reset_counters())
+    }
+
+    /// Arms a fault given as the admin endpoint's JSON.
+    fn inject_json(&self, fault: &str) -> PyResult<()> {
+        let fault = Fault::from_json(fault).map_err(PyValueError::new_err)?;
+        self.with(|s| s.inject(fault))
+    }
+
+    /// Disarms every fault.
+    fn clear_faults(&self) -> PyResult<()> {
+        self.with(|s| s.clear_faults())
+    }
+
+    /// Moves the mock's clock forward (rotation follows it).
+    fn advance(&self, seconds: f64) -> PyResult<()> {
+        let by = duration(seconds)?;
+        self.with(|s| s.advance(by))
+    }
+
+    /// The mock's clock in Unix seconds.
+    fn now(&self) -> PyResult<f64> {
+        self.with(|s| unix_seconds(s.now()))
+    }
+
+    /// Every credential handed out so far, as JSON (full secret values: it is a mock).
+    fn issued_json(&self) -> PyResult<String> {
+        self.with(|s| to_json(&s.issued()))?
+    }
+
+    /// The credential a GET would return now, as JSON.
+    fn current_json(&self) -> PyResult<String> {
+        self.with(|s| to_json(&s.current_credential()))?
+    }
+
+    /// Stops serving and closes the port. Idempotent.
+    fn stop(&self, py: Python<'_>) {
+        self.server.stop(py);
+    }
+
+    fn __repr__(&self) -> String {
+        format!("MockCredentialsUri(url={:?})", self.url)
     }
 }

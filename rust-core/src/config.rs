@@ -8,6 +8,7 @@ use std::time::Duration;
 use rustls::pki_types::CertificateDer;
 
 use crate::clock::{Clock, SystemClock};
+use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::provider::Provider;
 use crate::wire::is_valid_role_name;
@@ -46,7 +47,7 @@ pub const DEFAULT_STS_ENDPOINT: &str = "https://sts.aliyuncs.com";
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(3600);
 
 /// Where a provider gets its credentials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum SourceKind {
     /// The ECS instance metadata service (the instance's RAM role). The default.
@@ -55,15 +56,103 @@ pub enum SourceKind {
     /// STS `AssumeRoleWithOIDC` with an OIDC token file: the pod's role in ACK with RRSA.
     /// Never contacts the metadata service.
     Oidc,
+    /// An AccessKey in the environment: `ALIBABA_CLOUD_ACCESS_KEY_ID`,
+    /// `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, optionally `ALIBABA_CLOUD_SECURITY_TOKEN`.
+    Env,
+    /// A profile of the aliyun CLI's `config.json`, else of the credentials ini file.
+    Profile,
+    /// `ALIBABA_CLOUD_CREDENTIALS_URI`: a local (or https) server handing out credentials.
+    Uri,
+    /// The default chain: the first source configured, in the official order
+    /// (environment, OIDC, CLI profile, ini profile, ECS RAM role, credentials URI),
+    /// decided from the configuration alone. Never a [`Provider::source`]: a chain
+    /// provider reports the source it selected.
+    Chain,
 }
 
 impl SourceKind {
-    /// `"ecs"` or `"oidc"`.
+    /// `"ecs"`, `"oidc"`, `"env"`, `"profile"`, `"uri"` or `"chain"`.
     pub fn as_str(self) -> &'static str {
         match self {
             SourceKind::Ecs => "ecs",
             SourceKind::Oidc => "oidc",
+            SourceKind::Env => "env",
+            SourceKind::Profile => "profile",
+            SourceKind::Uri => "uri",
+            SourceKind::Chain => "chain",
         }
+    }
+
+    /// The kind named `name` (as [`as_str`](SourceKind::as_str) spells it, any case).
+    pub fn from_name(name: &str) -> Option<SourceKind> {
+        [
+            SourceKind::Ecs,
+            SourceKind::Oidc,
+            SourceKind::Env,
+            SourceKind::Profile,
+            SourceKind::Uri,
+            SourceKind::Chain,
+        ]
+        .into_iter()
+        .find(|k| k.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+/// Which source a provider uses and what selected it: from [`Provider::source_info`].
+/// Holds no secret (names of variables, files and profiles only).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SourceInfo {
+    /// The source (never [`SourceKind::Chain`]).
+    pub kind: SourceKind,
+    /// The source's name in the alibabacloud-credentials convention: `env`,
+    /// `oidc_role_arn`, `cli_profile/<mode>` (`static_ak`, `static_sts`, `ram_role_arn`,
+    /// `ecs_ram_role`, `oidc_role_arn`, `external`), `profile/<type>`, `ecs_ram_role`,
+    /// `credential_uri`.
+    pub name: String,
+    /// What selected it, for people: the variables, the file and profile, or "nothing
+    /// else is configured".
+    pub selected_by: String,
+    /// The profile file that configures it, if any.
+    pub file: Option<PathBuf>,
+    /// The profile within that file, if any.
+    pub profile: Option<String>,
+    /// `true` when the default chain selected it (see [`SourceKind::Chain`]).
+    pub chain: bool,
+}
+
+impl SourceInfo {
+    /// `name`, prefixed with `default/` when the chain selected it: what
+    /// alibabacloud-credentials' providers return from `get_provider_name()`, e.g.
+    /// `default/oidc_role_arn`.
+    pub fn provider_name(&self) -> String {
+        if self.chain {
+            format!("default/{}", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+
+    pub(crate) fn new(kind: SourceKind, name: &str, selected_by: impl Into<String>) -> Self {
+        SourceInfo {
+            kind,
+            name: name.to_owned(),
+            selected_by: selected_by.into(),
+            file: None,
+            profile: None,
+            chain: false,
+        }
+    }
+}
+
+impl fmt::Display for SourceInfo {
+    /// `default/oidc_role_arn (selected by ALIBABA_CLOUD_ROLE_ARN, …)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (selected by {})",
+            self.provider_name(),
+            self.selected_by
+        )
     }
 }
 
@@ -136,31 +225,42 @@ fn process_env(name: &str) -> std::result::Result<Option<String>, NotUnicode> {
 /// ```
 #[derive(Clone)]
 pub struct ProviderBuilder {
-    role_name: Option<String>,
+    pub(crate) role_name: Option<String>,
     endpoint: Option<String>,
     disable_imds_v1: Option<bool>,
-    disabled: Option<bool>,
-    connect_timeout: Duration,
-    read_timeout: Duration,
-    fetch_timeout: Duration,
-    token_ttl: Duration,
+    pub(crate) disabled: Option<bool>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) read_timeout: Duration,
+    pub(crate) fetch_timeout: Duration,
+    pub(crate) token_ttl: Duration,
     /// `None`: the system clock (which shared providers then need not tell apart).
     clock: Option<Arc<dyn Clock>>,
     env: EnvLookup,
     source: SourceKind,
-    oidc: OidcOptions,
+    pub(crate) oidc: OidcOptions,
+    pub(crate) files: FileOptions,
+}
+
+/// Where the profile and URI sources look, as set on the builder (unset: from the
+/// environment and the home directory).
+#[derive(Clone, Default)]
+pub(crate) struct FileOptions {
+    pub(crate) profile: Option<String>,
+    pub(crate) config_file: Option<PathBuf>,
+    pub(crate) credentials_file: Option<PathBuf>,
+    pub(crate) credentials_uri: Option<String>,
 }
 /// The OIDC source's options as set on the builder (unset: from the environment).
 #[derive(Clone, Default)]
-struct OidcOptions {
-    role_arn: Option<String>,
-    provider_arn: Option<String>,
-    token_file: Option<PathBuf>,
-    session_name: Option<String>,
-    duration: Option<Duration>,
-    policy: Option<String>,
-    sts_endpoint: Option<String>,
-    extra_root_pem: Option<Vec<u8>>,
+pub(crate) struct OidcOptions {
+    pub(crate) role_arn: Option<String>,
+    pub(crate) provider_arn: Option<String>,
+    pub(crate) token_file: Option<PathBuf>,
+    pub(crate) session_name: Option<String>,
+    pub(crate) duration: Option<Duration>,
+    pub(crate) policy: Option<String>,
+    pub(crate) sts_endpoint: Option<String>,
+    pub(crate) extra_root_pem: Option<Vec<u8>>,
 }
 
 impl Default for ProviderBuilder {
@@ -178,6 +278,7 @@ impl Default for ProviderBuilder {
             env: Arc::new(process_env),
             source: SourceKind::Ecs,
             oidc: OidcOptions::default(),
+            files: FileOptions::default(),
         }
     }
 }
@@ -198,6 +299,9 @@ impl fmt::Debug for ProviderBuilder {
             .field("oidc_provider_arn", &self.oidc.provider_arn)
             .field("oidc_token_file", &self.oidc.token_file)
             .field("sts_endpoint", &self.oidc.sts_endpoint)
+            .field("profile", &self.files.profile)
+            .field("config_file", &self.files.config_file)
+            .field("credentials_file", &self.files.credentials_file)
             .finish_non_exhaustive()
     }
 }
@@ -335,6 +439,35 @@ impl ProviderBuilder {
         self
     }
 
+    /// Profile sources: the profile to use. Without it: `ALIBABA_CLOUD_PROFILE`, else the
+    /// `current` profile of the aliyun CLI's `config.json`, else the ini file's `default`.
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.files.profile = Some(name.into());
+        self
+    }
+
+    /// Profile sources: the aliyun CLI's configuration file. Without it:
+    /// `ALIBABA_CLOUD_CONFIG_FILE`, else `~/.aliyun/config.json`.
+    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.files.config_file = Some(path.into());
+        self
+    }
+
+    /// Profile sources: the credentials ini file. Without it:
+    /// `ALIBABA_CLOUD_CREDENTIALS_FILE`, else `~/.alibabacloud/credentials.ini`, else
+    /// `~/.alibabacloud/credentials`.
+    pub fn credentials_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.files.credentials_file = Some(path.into());
+        self
+    }
+
+    /// The credentials URI source: the URL to GET (`https://`, or `http://` to a loopback
+    /// address). Without it: `ALIBABA_CLOUD_CREDENTIALS_URI`.
+    pub fn credentials_uri(mut self, url: impl Into<String>) -> Self {
+        self.files.credentials_uri = Some(url.into());
+        self
+    }
+
     /// Reads the environment, checks the configuration and builds the provider. Sends
     /// nothing and starts no thread: the first fetch happens on first use.
     ///
@@ -362,7 +495,7 @@ impl ProviderBuilder {
     /// One environment variable, `None` when unset or blank. A variable set to bytes that
     /// are not UTF-8 is an error, never "unset": falling back to the default would send
     /// requests somewhere the user did not choose.
-    fn env_var(&self, name: &str) -> Result<Option<String>> {
+    pub(crate) fn env_var(&self, name: &str) -> Result<Option<String>> {
         match (self.env)(name) {
             Ok(value) => Ok(value.filter(|v| !v.trim().is_empty())),
             Err(NotUnicode) => Err(Error::new(
@@ -372,7 +505,7 @@ impl ProviderBuilder {
         }
     }
 
-    fn check_timeouts(&self) -> Result<()> {
+    pub(crate) fn check_timeouts(&self) -> Result<()> {
         for (name, value) in [
             ("connect_timeout", self.connect_timeout),
             ("read_timeout", self.read_timeout),
@@ -386,9 +519,16 @@ impl ProviderBuilder {
     }
 
     fn resolve(&self) -> Result<Config> {
-        if self.source == SourceKind::Oidc {
-            return self.resolve_oidc();
+        match self.source {
+            SourceKind::Ecs => self.resolve_ecs(),
+            SourceKind::Oidc => self.resolve_oidc(),
+            pinned => crate::chain::resolve(self, pinned),
         }
+    }
+
+    /// The metadata-service source: `role_name` option, else `ALIBABA_CLOUD_ECS_METADATA`,
+    /// else discovered.
+    pub(crate) fn resolve_ecs(&self) -> Result<Config> {
         let env = |name: &str| self.env_var(name);
         let flag =
             |name: &str| -> Result<bool> { env(name)?.map_or(Ok(false), |v| parse_bool(name, &v)) };
@@ -436,7 +576,7 @@ impl ProviderBuilder {
 
         Ok(Config {
             endpoint,
-            role: role.map(|(role, _)| role),
+            role: role.as_ref().map(|(role, _)| role.clone()),
             disabled: match self.disabled {
                 Some(disabled) => disabled,
                 None => flag(ENV_DISABLED)?,
@@ -449,6 +589,14 @@ impl ProviderBuilder {
             read_timeout: self.read_timeout,
             fetch_timeout: self.fetch_timeout,
             token_ttl: self.token_ttl,
+            info: SourceInfo::new(
+                SourceKind::Ecs,
+                "ecs_ram_role",
+                match &role {
+                    Some((_, by)) => format!("the ecs source, role from {by}"),
+                    None => "the ecs source, role discovered".to_owned(),
+                },
+            ),
             source: SourceConfig::Metadata,
         })
     }
@@ -477,7 +625,7 @@ fn shown_duration(d: Duration) -> String {
 }
 
 impl ProviderBuilder {
-    fn resolve_oidc(&self) -> Result<Config> {
+    pub(crate) fn resolve_oidc(&self) -> Result<Config> {
         let o = &self.oidc;
         let required = |option: &Option<String>, name: &str, var: &str| -> Result<String> {
             match option {
@@ -517,63 +665,15 @@ impl ProviderBuilder {
                 .map(|n| n.trim().to_owned()),
         };
         if let Some(name) = &session_name {
-            let valid = (2..=64).contains(&name.len())
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'@' | b'-' | b'_'));
-            if !valid {
-                return Err(Error::new(
-                    ErrorKind::InvalidConfig,
-                    "the role session name must be 2 to 64 of A-Za-z0-9.@-_                      (role_session_name or ALIBABA_CLOUD_ROLE_SESSION_NAME)",
-                ));
-            }
+            check_session_name(name, "role_session_name or ALIBABA_CLOUD_ROLE_SESSION_NAME")?;
         }
         let duration = o.duration.unwrap_or(DEFAULT_DURATION);
-        if duration < Duration::from_secs(900) || duration > Duration::from_secs(43_200) {
-            return Err(Error::new(
-                ErrorKind::InvalidConfig,
-                "duration must be between 900 and 43200 seconds",
-            ));
-        }
+        check_duration(duration, "duration")?;
         if o.policy.as_deref().is_some_and(|p| p.trim().is_empty()) {
             return Err(Error::new(ErrorKind::InvalidConfig, "policy is empty"));
         }
-        let (endpoint, source) = match &o.sts_endpoint {
-            Some(endpoint) => (endpoint.clone(), "the sts_endpoint option"),
-            None => match self.env_var(ENV_STS_ENDPOINT)? {
-                Some(endpoint) => (endpoint, ENV_STS_ENDPOINT),
-                None => match self.env_var(ENV_STS_REGION)? {
-                    Some(region) => {
-                        let region = region.trim().to_ascii_lowercase();
-                        if region.is_empty()
-                            || !region
-                                .bytes()
-                                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                        {
-                            return Err(Error::new(
-                                ErrorKind::InvalidConfig,
-                                format!("{ENV_STS_REGION} is not a region id like cn-hangzhou"),
-                            ));
-                        }
-                        let vpc = self
-                            .env_var(ENV_VPC_ENDPOINT_ENABLED)?
-                            .map_or(Ok(false), |v| parse_bool(ENV_VPC_ENDPOINT_ENABLED, &v))?;
-                        let prefix = if vpc { "sts-vpc" } else { "sts" };
-                        (
-                            format!("https://{prefix}.{region}.aliyuncs.com"),
-                            ENV_STS_REGION,
-                        )
-                    }
-                    None => (DEFAULT_STS_ENDPOINT.to_owned(), "the default STS endpoint"),
-                },
-            },
-        };
-        let endpoint = normalize_sts_endpoint(&endpoint)
-            .map_err(|why| Error::new(ErrorKind::InvalidConfig, format!("{source}: {why}")))?;
-        let extra_roots = match &o.extra_root_pem {
-            Some(pem) => crate::source::sts::parse_pem_certificates(pem)?,
-            None => Vec::new(),
-        };
+        let endpoint = self.resolved_sts_endpoint(None)?;
+        let extra_roots = self.sts_extra_roots()?;
         self.check_timeouts()?;
         Ok(Config {
             endpoint,
@@ -584,6 +684,7 @@ impl ProviderBuilder {
             read_timeout: self.read_timeout,
             fetch_timeout: self.fetch_timeout,
             token_ttl: self.token_ttl,
+            info: SourceInfo::new(SourceKind::Oidc, "oidc_role_arn", "the oidc source"),
             source: SourceConfig::Oidc(OidcConfig {
                 role_arn,
                 provider_arn,
@@ -597,10 +698,98 @@ impl ProviderBuilder {
     }
 }
 
+impl ProviderBuilder {
+    /// The STS endpoint: the `sts_endpoint` option, else `ALIBABA_CLOUD_STS_ENDPOINT`, else
+    /// the region's endpoint (`profile_region`: a profile's `sts_region` and `enable_vpc`,
+    /// else `ALIBABA_CLOUD_STS_REGION` and `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED`), else
+    /// `sts.aliyuncs.com`. Normalized, https (http only to loopback).
+    pub(crate) fn resolved_sts_endpoint(
+        &self,
+        profile_region: Option<(&str, bool, &str)>,
+    ) -> Result<String> {
+        let region_endpoint = |region: &str, vpc: bool, what: &str| -> Result<String> {
+            let region = region.trim().to_ascii_lowercase();
+            if region.is_empty()
+                || !region
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
+                return Err(Error::new(
+                    ErrorKind::InvalidConfig,
+                    format!("{what} is not a region id like cn-hangzhou"),
+                ));
+            }
+            let prefix = if vpc { "sts-vpc" } else { "sts" };
+            Ok(format!("https://{prefix}.{region}.aliyuncs.com"))
+        };
+        let (endpoint, source) = match &self.oidc.sts_endpoint {
+            Some(endpoint) => (endpoint.clone(), "the sts_endpoint option".to_owned()),
+            None => match self.env_var(ENV_STS_ENDPOINT)? {
+                Some(endpoint) => (endpoint, ENV_STS_ENDPOINT.to_owned()),
+                None => match (profile_region, self.env_var(ENV_STS_REGION)?) {
+                    (Some((region, vpc, what)), _) => {
+                        (region_endpoint(region, vpc, what)?, what.to_owned())
+                    }
+                    (None, Some(region)) => {
+                        let vpc = self
+                            .env_var(ENV_VPC_ENDPOINT_ENABLED)?
+                            .map_or(Ok(false), |v| parse_bool(ENV_VPC_ENDPOINT_ENABLED, &v))?;
+                        (
+                            region_endpoint(&region, vpc, ENV_STS_REGION)?,
+                            ENV_STS_REGION.to_owned(),
+                        )
+                    }
+                    (None, None) => (
+                        DEFAULT_STS_ENDPOINT.to_owned(),
+                        "the default STS endpoint".to_owned(),
+                    ),
+                },
+            },
+        };
+        normalize_sts_endpoint(&endpoint)
+            .map_err(|why| Error::new(ErrorKind::InvalidConfig, format!("{source}: {why}")))
+    }
+
+    /// The extra roots trusted for STS and https credential URIs (the option's PEM).
+    pub(crate) fn sts_extra_roots(&self) -> Result<Vec<CertificateDer<'static>>> {
+        match &self.oidc.extra_root_pem {
+            Some(pem) => crate::source::sts::parse_pem_certificates(pem),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Checks a role session name (2 to 64 of `A-Za-z0-9.@-_`); `what` names its origin.
+pub(crate) fn check_session_name(name: &str, what: &str) -> Result<()> {
+    let valid = (2..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'@' | b'-' | b'_'));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::InvalidConfig,
+            format!("the role session name must be 2 to 64 of A-Za-z0-9.@-_ ({what})"),
+        ))
+    }
+}
+
+/// Checks an STS credential lifetime (900 to 43200 seconds); `what` names its origin.
+pub(crate) fn check_duration(duration: Duration, what: &str) -> Result<()> {
+    if duration < Duration::from_secs(900) || duration > Duration::from_secs(43_200) {
+        return Err(Error::new(
+            ErrorKind::InvalidConfig,
+            format!("{what} must be between 900 and 43200 seconds"),
+        ));
+    }
+    Ok(())
+}
+
 /// Accepts a bare `host[:port]` (HTTPS), an `https://` URL, or an `http://` URL whose host
 /// is a loopback address (a local test STS); returns it without a trailing slash. Refuses
 /// user info, a path, a query and a fragment.
-fn normalize_sts_endpoint(raw: &str) -> std::result::Result<String, String> {
+pub(crate) fn normalize_sts_endpoint(raw: &str) -> std::result::Result<String, String> {
     let raw = raw.trim();
     let shown = if raw.contains(['@', '?', '#']) {
         "the URL".to_owned()
@@ -627,7 +816,8 @@ fn normalize_sts_endpoint(raw: &str) -> std::result::Result<String, String> {
         "http" if loopback => {}
         "http" => {
             return Err(format!(
-                "{shown}: plain http:// is allowed only to a loopback address; STS is reached                  over https:// with a verified certificate"
+                "{shown}: plain http:// is allowed only to a loopback address; STS is reached \
+                 over https:// with a verified certificate"
             ))
         }
         _ => return Err(format!("{shown}: only https:// is supported")),
@@ -695,6 +885,7 @@ pub(crate) struct Config {
     pub(crate) fetch_timeout: Duration,
     pub(crate) token_ttl: Duration,
     pub(crate) source: SourceConfig,
+    pub(crate) info: SourceInfo,
 }
 /// The source a provider fetches from, with what only that source needs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -703,6 +894,76 @@ pub(crate) enum SourceConfig {
     Metadata,
     /// STS `AssumeRoleWithOIDC` at `endpoint` (an `https://` URL, or `http://` to loopback).
     Oidc(OidcConfig),
+    /// A credential given in the configuration (environment, `AK`/`StsToken` profiles).
+    Static(StaticCredential),
+    /// STS `AssumeRole` at `endpoint`, signed with the credential of another source.
+    AssumeRole(AssumeRoleConfig),
+    /// The aliyun CLI's `External` mode: a command that prints a credential.
+    Process(ProcessConfig),
+    /// `GET` of a credentials URI (`endpoint` shows only its origin).
+    Uri(UriConfig),
+}
+
+/// A configured credential. Equal and hashed by its AccessKeyId and token (the secret is
+/// compared, never hashed).
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct StaticCredential(pub(crate) Credential);
+
+impl std::hash::Hash for StaticCredential {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.access_key_id().hash(state);
+    }
+}
+
+impl fmt::Debug for StaticCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+/// STS `AssumeRole`: the role, and the source whose credential signs the call.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct AssumeRoleConfig {
+    /// The signing credential's source (a static AccessKey, or any other source for the
+    /// aliyun CLI's `ChainableRamRoleArn`).
+    pub(crate) base: Box<Config>,
+    pub(crate) role_arn: String,
+    /// `None`: `ecscred-<unix ms>` at each fetch.
+    pub(crate) session_name: Option<String>,
+    pub(crate) duration: Duration,
+    pub(crate) policy: Option<String>,
+    pub(crate) external_id: Option<String>,
+    pub(crate) extra_roots: Vec<CertificateDer<'static>>,
+}
+
+/// The aliyun CLI's `External` mode.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ProcessConfig {
+    /// The program and its arguments (the configured command split at whitespace; no
+    /// shell). Arguments may hold secrets: only the program is ever shown.
+    pub(crate) argv: Vec<String>,
+}
+
+impl fmt::Debug for ProcessConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessConfig")
+            .field("program", &self.argv.first())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A credentials URI. The full URL may carry a token in its query: only the origin is
+/// shown (the `endpoint` of the config).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct UriConfig {
+    pub(crate) url: String,
+    pub(crate) extra_roots: Vec<CertificateDer<'static>>,
+}
+
+impl fmt::Debug for UriConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UriConfig").finish_non_exhaustive()
+    }
 }
 
 /// The resolved OIDC source.

@@ -7,7 +7,9 @@ use std::time::SystemTime;
 use crate::secret::{Secret, Text};
 use crate::wire::{format_timestamp, is_representable};
 
-/// One STS credential as issued by the metadata service: an immutable snapshot.
+/// One credential: an STS credential (AccessKeyId, secret, security token, expiration) as
+/// issued by the metadata service or STS, or a long-term AccessKey (no security token,
+/// never expires) as configured in the environment or a profile. An immutable snapshot.
 ///
 /// The id, secret, token and expiration always belong to the same credential: a refresh
 /// builds a new `Credential` and never edits one that was handed out. Callers receive it as
@@ -19,11 +21,20 @@ use crate::wire::{format_timestamp, is_representable};
 pub struct Credential {
     access_key_id: Text,
     access_key_secret: Secret,
-    security_token: Secret,
-    expiration: SystemTime,
+    /// `None`: a long-term AccessKey, signed without a token.
+    security_token: Option<Secret>,
+    /// `None`: never expires (a configured key, not an STS credential).
+    expiration: Option<SystemTime>,
     last_updated: Option<SystemTime>,
 }
 
+/// What [`Credential::expiration`] reports for a credential that never expires: the latest
+/// instant every binding represents, 9998-12-31T23:59:59Z
+/// ([`crate::wire::LATEST_UNIX_SECONDS`]). Test [`Credential::expires`] rather than
+/// comparing with it.
+fn never() -> SystemTime {
+    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(crate::wire::LATEST_UNIX_SECONDS)
+}
 /// Why [`Credential::new`] refused its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvalidField {
@@ -75,9 +86,30 @@ impl Credential {
             access_key_id: Text::new(access_key_id).ok_or(InvalidField::AccessKeyId)?,
             access_key_secret: Secret::new(access_key_secret)
                 .ok_or(InvalidField::AccessKeySecret)?,
-            security_token: Secret::new(security_token).ok_or(InvalidField::SecurityToken)?,
-            expiration,
+            security_token: Some(Secret::new(security_token).ok_or(InvalidField::SecurityToken)?),
+            expiration: Some(expiration),
             last_updated,
+        })
+    }
+
+    /// A credential that never expires: a long-term AccessKey (`security_token` `None`),
+    /// or an STS token configured without its expiration (the aliyun CLI's `StsToken`
+    /// mode). The text fields follow the rules of [`new`](Credential::new).
+    pub fn long_term(
+        access_key_id: &str,
+        access_key_secret: &str,
+        security_token: Option<&str>,
+    ) -> Result<Credential, InvalidField> {
+        Ok(Credential {
+            access_key_id: Text::new(access_key_id).ok_or(InvalidField::AccessKeyId)?,
+            access_key_secret: Secret::new(access_key_secret)
+                .ok_or(InvalidField::AccessKeySecret)?,
+            security_token: match security_token {
+                Some(token) => Some(Secret::new(token).ok_or(InvalidField::SecurityToken)?),
+                None => None,
+            },
+            expiration: None,
+            last_updated: None,
         })
     }
 
@@ -91,9 +123,15 @@ impl Credential {
         self.access_key_secret.expose()
     }
 
-    /// The SecurityToken. Never log it.
+    /// The SecurityToken, or `""` for a long-term AccessKey (which is sent without one:
+    /// an SDK must then send no token header or parameter at all). Never log it.
     pub fn security_token(&self) -> &str {
-        self.security_token.expose()
+        self.security_token.as_ref().map_or("", Secret::expose)
+    }
+
+    /// `false` for a long-term AccessKey, which has no SecurityToken.
+    pub fn has_security_token(&self) -> bool {
+        self.security_token.is_some()
     }
 
     /// The AccessKeyId as a NUL-terminated string, valid as long as `self`.
@@ -106,14 +144,24 @@ impl Credential {
         self.access_key_secret.expose_c_str()
     }
 
-    /// The SecurityToken as a NUL-terminated string, valid as long as `self`.
+    /// The SecurityToken as a NUL-terminated string (empty for a long-term AccessKey),
+    /// valid as long as `self`.
     pub fn security_token_c(&self) -> &CStr {
-        self.security_token.expose_c_str()
+        self.security_token
+            .as_ref()
+            .map_or(c"", Secret::expose_c_str)
     }
 
-    /// When the credential stops working (UTC).
+    /// When the credential stops working (UTC); 9998-12-31T23:59:59Z
+    /// ([`crate::wire::LATEST_UNIX_SECONDS`]) for one that does not expire (see [`expires`](Credential::expires)).
     pub fn expiration(&self) -> SystemTime {
-        self.expiration
+        self.expiration.unwrap_or_else(never)
+    }
+
+    /// `false` for a credential that never expires (a long-term AccessKey, or an STS
+    /// token configured without its expiration): it is never refreshed.
+    pub fn expires(&self) -> bool {
+        self.expiration.is_some()
     }
 
     /// When the metadata service issued it, if it said so.
@@ -123,7 +171,7 @@ impl Credential {
 
     /// `true` once `now` has reached the expiration.
     pub fn is_expired_at(&self, now: SystemTime) -> bool {
-        now >= self.expiration
+        self.expiration.is_some_and(|e| now >= e)
     }
 
     /// `true` if `other` is the same credential (same id and expiration).
@@ -138,7 +186,7 @@ impl fmt::Debug for Credential {
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &self.access_key_secret)
             .field("security_token", &self.security_token)
-            .field("expiration", &format_timestamp(self.expiration))
+            .field("expiration", &self.expiration.map(format_timestamp))
             .finish()
     }
 }

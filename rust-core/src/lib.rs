@@ -13,6 +13,21 @@
 //!
 //! Or, with one provider per role kept for the process: [`get_credential`].
 //!
+//! The same engine serves the program wherever it runs: [`SourceKind::Chain`] selects, from
+//! the configuration alone, the first configured of the environment's AccessKey, OIDC
+//! (RRSA in an ACK pod), an aliyun CLI or credentials-file profile, the ECS RAM role and a
+//! credentials URI, in the official chains' order, and reports a failing source instead of
+//! moving on ([`Provider::source_info`] says which and why):
+//!
+//! ```no_run
+//! let provider = ecscred::Provider::builder()
+//!     .source(ecscred::SourceKind::Chain)
+//!     .build()?;
+//! println!("{}", provider.source_info()); // e.g. default/env (selected by ALIBABA_CLOUD_…)
+//! let credential = provider.credential()?;
+//! # Ok::<(), ecscred::Error>(())
+//! ```
+//!
 //! What it guarantees (see `provider.rs` for the mechanism): one fetch shared by
 //! concurrent first callers; refresh off the callers' path after ECS has rotated the
 //! credential; an expired credential is never handed out; a failing refresh keeps the
@@ -21,6 +36,7 @@
 //! in `Debug` and wiped on drop. Logging goes through `tracing` and is silent unless the
 //! application installs a subscriber.
 
+mod chain;
 mod clock;
 mod config;
 mod credential;
@@ -28,6 +44,7 @@ mod error;
 mod fork;
 mod http;
 mod imds;
+mod profile;
 mod provider;
 mod schedule;
 mod secret;
@@ -38,9 +55,13 @@ mod wipe_alloc;
 pub mod wire;
 mod worker;
 
+pub use chain::{
+    ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_CLI_PROFILE_DISABLED, ENV_CONFIG_FILE,
+    ENV_CREDENTIALS_FILE, ENV_CREDENTIALS_URI, ENV_PROFILE, ENV_SECURITY_TOKEN,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    parse_bool, ProviderBuilder, SourceKind, DEFAULT_DURATION, DEFAULT_ENDPOINT,
+    parse_bool, ProviderBuilder, SourceInfo, SourceKind, DEFAULT_DURATION, DEFAULT_ENDPOINT,
     DEFAULT_STS_ENDPOINT, ENV_DISABLED, ENV_ENDPOINT, ENV_IMDSV1_DISABLED, ENV_OIDC_PROVIDER_ARN,
     ENV_OIDC_TOKEN_FILE, ENV_ROLE, ENV_ROLE_ARN, ENV_ROLE_SESSION_NAME, ENV_STS_ENDPOINT,
     ENV_STS_REGION, ENV_VPC_ENDPOINT_ENABLED, MAX_TIMEOUT, MAX_TOKEN_TTL, MIN_TIMEOUT,

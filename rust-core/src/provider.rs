@@ -25,7 +25,7 @@ use parking_lot::{Condvar, Mutex};
 use tokio::task::AbortHandle;
 
 use crate::clock::{unix_millis, Clock, COARSE_LAG_MS};
-use crate::config::{Config, ProviderBuilder, SourceConfig, SourceKind};
+use crate::config::{Config, ProviderBuilder, SourceConfig, SourceInfo, SourceKind};
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::schedule::{self, Plan};
@@ -186,18 +186,30 @@ impl Provider {
         }
     }
 
-    /// The service this provider talks to: the metadata service, or STS for
-    /// [`SourceKind::Oidc`].
+    /// The service this provider talks to: the metadata service, STS (OIDC and
+    /// `AssumeRole` profiles), the credentials URI's origin (`scheme://host:port`: its path
+    /// and query may hold a token), or `""` for a configured credential or a command.
     pub fn endpoint(&self) -> &str {
         &self.inner.config.endpoint
     }
 
-    /// Where this provider gets its credentials.
+    /// Where this provider gets its credentials (for a chain provider: the source the
+    /// chain selected, never [`SourceKind::Chain`]).
     pub fn source(&self) -> SourceKind {
-        match self.inner.config.source {
-            SourceConfig::Metadata => SourceKind::Ecs,
-            SourceConfig::Oidc(_) => SourceKind::Oidc,
-        }
+        self.inner.config.info.kind
+    }
+
+    /// Which source this provider uses and what selected it (variables, file and
+    /// profile): what `ecscred which` prints. Holds no secret.
+    pub fn source_info(&self) -> &SourceInfo {
+        &self.inner.config.info
+    }
+
+    /// The source's name in the alibabacloud-credentials convention, e.g.
+    /// `default/oidc_role_arn` for the chain's OIDC source, `ecs_ram_role` for a provider
+    /// built for the ECS RAM role ([`SourceInfo::provider_name`]).
+    pub fn provider_name(&self) -> String {
+        self.inner.config.info.provider_name()
     }
 
     /// The configured role name, or `None` when it is discovered (and for
@@ -206,12 +218,13 @@ impl Provider {
         self.inner.config.role.as_deref()
     }
 
-    /// The role assumed through STS for [`SourceKind::Oidc`]; `None` for the metadata
-    /// service.
+    /// The role assumed through STS (OIDC, or `AssumeRole` for a profile); `None` for
+    /// the other sources.
     pub fn role_arn(&self) -> Option<&str> {
         match &self.inner.config.source {
-            SourceConfig::Metadata => None,
             SourceConfig::Oidc(oidc) => Some(&oidc.role_arn),
+            SourceConfig::AssumeRole(role) => Some(&role.role_arn),
+            _ => None,
         }
     }
 }
@@ -334,6 +347,17 @@ impl Inner {
         }
     }
 
+    /// A fetch error of a source the chain selected, prefixed with that source and what
+    /// selected it: a failing source is reported as such, never skipped.
+    fn attribute(&self, err: Error) -> Error {
+        let info = &self.config.info;
+        if info.chain {
+            err.context(format_args!("the credential chain's source {info}"))
+        } else {
+            err
+        }
+    }
+
     /// Whether a credential just delivered by a fetch may be handed out: before its plan's
     /// end (its expiration less the margin), like the cached ones. A delivered credential
     /// is the cached one, unless the fetch failed or it already ended.
@@ -417,7 +441,7 @@ impl Inner {
                 done: false,
             };
             let result = source.fetch().await;
-            completion.finish(result);
+            completion.finish(result.map_err(|e| completion.inner.attribute(e)));
         })?;
         state.in_flight = Some(Arc::clone(&slot));
         Ok(slot)

@@ -46,6 +46,17 @@ pub(crate) enum RefreshPolicy {
     OnDemand,
 }
 
+/// The plan of a credential that never expires ([`Credential::expires`] is false): never
+/// refreshed, never withdrawn.
+fn plan_never(cred: &Credential) -> Plan {
+    let end = cred.expiration();
+    Plan {
+        refresh_at: end,
+        mandatory_at: end,
+        expires_at: end,
+    }
+}
+
 impl RefreshPolicy {
     fn lead(self, lifetime: Duration) -> Duration {
         match self {
@@ -84,6 +95,9 @@ pub(crate) fn plan(
     fetched_at: SystemTime,
     jitter: f64,
 ) -> Plan {
+    if !cred.expires() {
+        return plan_never(cred);
+    }
     let expires_at = cred.expiration();
     let issued_at = cred
         .last_updated()

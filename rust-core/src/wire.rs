@@ -42,10 +42,7 @@ impl fmt::Display for WireError {
         match self {
             WireError::Json(why) => write!(f, "the body is not valid credential JSON ({why})"),
             WireError::Code(Some(code)) => {
-                write!(
-                    f,
-                    "the metadata service answered Code \"{code}\", not \"Success\""
-                )
+                write!(f, "the answer has Code \"{code}\", not \"Success\"")
             }
             WireError::Code(None) => {
                 f.write_str("the credential JSON has no \"Code\": \"Success\"")

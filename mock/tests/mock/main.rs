@@ -4,4 +4,5 @@ mod admin;
 mod client;
 mod faults;
 mod lifecycle;
+mod uri;
 mod wire;

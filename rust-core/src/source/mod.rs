@@ -7,11 +7,18 @@
 //! generation (its connections belong to that generation's runtime) and is used by one
 //! fetch at a time.
 //!
-//! The metadata-service client lives in `imds.rs`; the OIDC client in `oidc.rs`, over the
-//! STS client of `sts.rs`.
+//! The metadata-service client lives in `imds.rs`; the OIDC and `AssumeRole` clients in
+//! `oidc.rs` and `assume_role.rs`, over the STS client of `sts.rs` (signing in
+//! `signature.rs`), which also carries the credentials URI client of `uri.rs`; the
+//! aliyun CLI's `External` command in `process.rs`. A configured credential needs no
+//! client. Which source a provider has is decided by `crate::chain` when it is built.
 
+pub(crate) mod assume_role;
 pub(crate) mod oidc;
+pub(crate) mod process;
+pub(crate) mod signature;
 pub(crate) mod sts;
+pub(crate) mod uri;
 
 use std::sync::Arc;
 
@@ -28,6 +35,14 @@ pub(crate) enum Source {
     Metadata(MetadataClient),
     /// STS `AssumeRoleWithOIDC` with a token file (RRSA).
     Oidc(oidc::OidcClient),
+    /// A credential given in the configuration.
+    Static(Credential),
+    /// STS `AssumeRole`, signed by another source's credential.
+    AssumeRole(assume_role::AssumeRoleClient),
+    /// The aliyun CLI's `External` command.
+    Process(process::ProcessClient),
+    /// A credentials URI.
+    Uri(uri::UriClient),
 }
 
 impl Source {
@@ -39,6 +54,23 @@ impl Source {
                 let oidc = oidc.clone();
                 Ok(Source::Oidc(oidc::OidcClient::new(config, oidc, clock)?))
             }
+            SourceConfig::Static(credential) => Ok(Source::Static(credential.0.clone())),
+            SourceConfig::AssumeRole(role) => {
+                let role = role.clone();
+                Ok(Source::AssumeRole(assume_role::AssumeRoleClient::new(
+                    config, role, clock,
+                )?))
+            }
+            SourceConfig::Process(process) => {
+                let process = process.clone();
+                Ok(Source::Process(process::ProcessClient::new(
+                    config, process,
+                )))
+            }
+            SourceConfig::Uri(uri) => {
+                let uri = uri.clone();
+                Ok(Source::Uri(uri::UriClient::new(config, &uri, clock)?))
+            }
         }
     }
 
@@ -47,6 +79,10 @@ impl Source {
         match self {
             Source::Metadata(client) => client.fetch().await,
             Source::Oidc(client) => client.fetch().await,
+            Source::Static(credential) => Ok(credential.clone()),
+            Source::AssumeRole(client) => client.fetch().await,
+            Source::Process(client) => client.fetch().await,
+            Source::Uri(client) => client.fetch().await,
         }
     }
 }
@@ -54,7 +90,13 @@ impl Source {
 /// How credentials of `config`'s source are refreshed (known before any client exists).
 pub(crate) fn refresh_policy(config: &Config) -> RefreshPolicy {
     match &config.source {
-        SourceConfig::Metadata => RefreshPolicy::Rotating,
-        SourceConfig::Oidc(_) => RefreshPolicy::OnDemand,
+        // A configured credential never expires or carries its own fixed expiration.
+        SourceConfig::Metadata | SourceConfig::Static(_) => RefreshPolicy::Rotating,
+        // Each call issues a new credential (a URI server is expected to renew its
+        // credential at least 15 minutes before expiry, as the official clients assume).
+        SourceConfig::Oidc(_)
+        | SourceConfig::AssumeRole(_)
+        | SourceConfig::Process(_)
+        | SourceConfig::Uri(_) => RefreshPolicy::OnDemand,
     }
 }

@@ -12,7 +12,7 @@ use crate::clock::{unix_millis, Clock};
 use crate::config::{Config, OidcConfig};
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
-use crate::source::sts::{form_append, StsClient};
+use crate::source::sts::StsClient;
 
 /// Largest token file accepted; projected tokens are 1 to 2 KiB.
 const MAX_TOKEN_FILE: u64 = 64 * 1024;
@@ -59,19 +59,23 @@ impl OidcClient {
             None => format!("ecscred-{}", unix_millis(self.clock.now())),
         };
         let duration = self.oidc.duration.as_secs().to_string();
-        let mut form = Zeroizing::new(String::with_capacity(
-            3 * (token.len() + self.oidc.policy.as_ref().map_or(0, String::len)) + 1024,
-        ));
-        form_append(&mut form, "RoleArn", &self.oidc.role_arn);
-        form_append(&mut form, "OIDCProviderArn", &self.oidc.provider_arn);
-        form_append(&mut form, "OIDCToken", &token);
-        form_append(&mut form, "RoleSessionName", &session);
-        form_append(&mut form, "DurationSeconds", &duration);
+        let mut params = vec![
+            ("RoleArn", self.oidc.role_arn.as_str()),
+            ("OIDCProviderArn", self.oidc.provider_arn.as_str()),
+            ("OIDCToken", token.as_str()),
+            ("RoleSessionName", session.as_str()),
+            ("DurationSeconds", duration.as_str()),
+        ];
         if let Some(policy) = &self.oidc.policy {
-            form_append(&mut form, "Policy", policy);
+            params.push(("Policy", policy));
         }
+        let credential = self
+            .sts
+            .assume_role("AssumeRoleWithOIDC", &params, None)
+            .await;
+        drop(params);
         drop(token);
-        let credential = self.sts.assume_role("AssumeRoleWithOIDC", &form).await?;
+        let credential = credential?;
         tracing::debug!(
             role_arn = %self.oidc.role_arn,
             expires = %crate::wire::format_timestamp(credential.expiration()),

@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{self, root_cause, ConnectCounter, Failure, Reply, MAX_ATTEMPTS};
+use crate::source::signature;
 use crate::wire::{format_timestamp, parse_timestamp};
 
 /// The STS API version every call names.
@@ -91,21 +92,9 @@ pub(crate) fn form_append(body: &mut Zeroizing<String>, key: &str, value: &str) 
     if !body.is_empty() {
         body.push('&');
     }
-    for (i, part) in [key, value].into_iter().enumerate() {
-        if i == 1 {
-            body.push('=');
-        }
-        for b in part.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                body.push(b as char);
-            } else {
-                const HEX: &[u8; 16] = b"0123456789ABCDEF";
-                body.push('%');
-                body.push(HEX[usize::from(b >> 4)] as char);
-                body.push(HEX[usize::from(b & 15)] as char);
-            }
-        }
-    }
+    signature::encode_into(body, key);
+    body.push('=');
+    signature::encode_into(body, value);
 }
 
 /// The success answer of the `AssumeRole*` actions. Secret and token land in buffers
@@ -256,31 +245,35 @@ impl StsClient {
     /// Calls `action` with the form `body` (which may hold a secret, and is never shown)
     /// and returns the credential of a successful answer, refusing one already expired.
     /// Retries 5xx, throttling and connection failures; a 4xx is returned at once.
+    /// Calls `action` (`AssumeRole`, `AssumeRoleWithOIDC`) with `params`, all sent in the
+    /// form body with the common parameters; signed with signature V1 by `signer` when
+    /// given (the source credential of `AssumeRole`), else anonymous. Retries transient
+    /// failures; a signed call is signed again for each attempt (a fresh nonce and time).
     pub(crate) async fn assume_role(
         &self,
         action: &'static str,
-        body: &Zeroizing<String>,
+        params: &[(&str, &str)],
+        signer: Option<&Credential>,
     ) -> Result<Credential> {
-        let mut url = self.endpoint.clone();
-        url.query_pairs_mut()
-            .append_pair("Action", action)
-            .append_pair("Format", "JSON")
-            .append_pair("Version", API_VERSION)
-            .append_pair("Timestamp", &format_timestamp(self.clock.now()));
         let what = format!("STS {action} at {}", self.endpoint);
+        // The form of the last attempt, for `refusal` to keep its secrets out of messages.
+        let sent = parking_lot::Mutex::new(Zeroizing::new(String::new()));
         let reply = self
             .send_with_retries(&what, || {
+                let form = self.form(action, params, signer);
+                let body = form.as_bytes().to_vec();
+                *sent.lock() = form;
                 self.http
-                    .request(Method::POST, url.clone())
+                    .request(Method::POST, self.endpoint.clone())
                     .header(
                         reqwest::header::CONTENT_TYPE,
                         "application/x-www-form-urlencoded",
                     )
-                    .body(body.as_bytes().to_vec())
+                    .body(body)
             })
             .await?;
         if reply.status != StatusCode::OK {
-            return Err(refusal(&what, &reply, body));
+            return Err(refusal(&what, &reply, &sent.lock()));
         }
         let credential = parse_credentials(&reply.body)
             .map_err(|why| Error::new(ErrorKind::InvalidResponse, format!("{what}: {why}")))?;
@@ -299,8 +292,53 @@ impl StsClient {
         Ok(credential)
     }
 
-    /// Sends up to [`MAX_ATTEMPTS`] times while the answer is retryable or the connection
-    /// fails, with capped exponential backoff and full jitter; returns the last answer.
+    /// A plain `GET` of `url` on this client's transport (the credentials URI source), with
+    /// the same retries; `what` names it in errors.
+    pub(crate) async fn get(&self, what: &str, url: &reqwest::Url) -> Result<Reply> {
+        self.send_with_retries(what, || self.http.request(Method::GET, url.clone()))
+            .await
+    }
+
+    /// The form body of one call: the common parameters, `params`, and for a signed call
+    /// the signature parameters and the signature.
+    fn form(
+        &self,
+        action: &str,
+        params: &[(&str, &str)],
+        signer: Option<&Credential>,
+    ) -> Zeroizing<String> {
+        let timestamp = format_timestamp(self.clock.now());
+        let nonce = format!("{:032x}", fastrand::u128(..));
+        let mut all: Vec<(&str, &str)> = vec![
+            ("Action", action),
+            ("Format", "JSON"),
+            ("Version", API_VERSION),
+            ("Timestamp", &timestamp),
+        ];
+        all.extend_from_slice(params);
+        if let Some(signer) = signer {
+            all.extend_from_slice(&[
+                ("AccessKeyId", signer.access_key_id()),
+                ("SignatureMethod", "HMAC-SHA1"),
+                ("SignatureVersion", "1.0"),
+                ("SignatureNonce", &nonce),
+            ]);
+            if signer.has_security_token() {
+                all.push(("SecurityToken", signer.security_token()));
+            }
+        }
+        let size: usize = all.iter().map(|(k, v)| k.len() + 3 * v.len() + 2).sum();
+        let mut form = Zeroizing::new(String::with_capacity(size + 128));
+        for (key, value) in &all {
+            form_append(&mut form, key, value);
+        }
+        if let Some(signer) = signer {
+            let signature = signature::rpc_v1("POST", &all, signer.access_key_secret());
+            form_append(&mut form, "Signature", &signature);
+        }
+        form
+    }
+
     async fn send_with_retries(
         &self,
         what: &str,
