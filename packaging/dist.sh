@@ -17,12 +17,15 @@ dist=${DIST_DIR:-dist}
 arches=${DIST_ARCHES:-x86_64 aarch64}
 version=$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
 stage=$target_dir/dist-stage
-# Every build below (both architectures, cargo-zigbuild's and maturin's) in one target dir
-# of their own: the host's build scripts and proc macros compile once for all of them, the
-# wheel reuses the crates the C library's build compiled for its architecture, and none of
-# them holds the lock of the native builds' target dir (target/release, where cargo puts a
-# cross build's host artifacts), which other suites of `make test` build in meanwhile.
-build=$target_dir/dist-build
+# cargo-zigbuild's builds (both architectures) in a target dir of their own, not in the
+# native builds' one: a cross build puts its host artifacts (build scripts, proc macros)
+# in <target dir>/release and holds that dir's lock meanwhile, so that the native builds of
+# the other suites of `make test` waited for it. maturin's in another one: its zig setup
+# differs from cargo-zigbuild's (other flags and wrappers), and in one target dir each
+# build would recompile in place every crate the other compiled (checked: maturin rebuilt
+# all of them, the host's proc macros too).
+lib_build=$target_dir/dist-lib
+wheel_build=$target_dir/dist-wheel
 
 rm -rf "$dist" "$stage"
 mkdir -p "$dist" "$stage"
@@ -41,16 +44,13 @@ for arch in $arches; do
     *) echo "dist: unknown architecture '$arch' (x86_64 or aarch64)" >&2; exit 2 ;;
   esac
   triple=$arch-unknown-linux-gnu
-  release=$build/$triple/release
+  release=$lib_build/$triple/release
 
   echo "dist: $arch: libecscred and the ecscred command (glibc 2.17)"
-  CARGO_TARGET_DIR=$build cargo zigbuild --release --target "$triple.2.17" -p ecscred-c -p ecscred-cli
+  CARGO_TARGET_DIR=$lib_build cargo zigbuild --release --target "$triple.2.17" -p ecscred-c -p ecscred-cli
 
   echo "dist: $arch: the Python wheel (manylinux2014, abi3)"
-  # maturin's zig wrappers have other paths than cargo-zigbuild's: the build scripts that
-  # read CC_<target> (ring's) run again, and the crates above ring compile again; the rest
-  # is reused.
-  CARGO_TARGET_DIR=$build \
+  CARGO_TARGET_DIR=$wheel_build \
     maturin build --release --zig --compatibility manylinux2014 --target "$triple" \
     -m python/Cargo.toml --out "$dist"
 
