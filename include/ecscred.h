@@ -165,6 +165,54 @@ typedef uint32_t ecscred_log_level;
 #endif // __cplusplus
 
 /**
+ * Where a provider gets its credentials: the source an `ecscred_source_options` asks for
+ * (`source`), and the one a provider uses (`ecscred_provider_source`). The numbers are
+ * stable; new sources may be added.
+ */
+enum ecscred_source_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The ECS instance metadata service (the instance's RAM role).
+     */
+    ECSCRED_SOURCE_ECS = 0,
+    /**
+     * STS `AssumeRoleWithOIDC` with an OIDC token file (an ACK pod's role with RRSA).
+     */
+    ECSCRED_SOURCE_OIDC = 1,
+    /**
+     * An AccessKey in the environment: `ALIBABA_CLOUD_ACCESS_KEY_ID` and
+     * `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, optionally `ALIBABA_CLOUD_SECURITY_TOKEN`.
+     */
+    ECSCRED_SOURCE_ENV = 2,
+    /**
+     * A profile of the aliyun CLI's `config.json`, else of the credentials ini file.
+     */
+    ECSCRED_SOURCE_PROFILE = 3,
+    /**
+     * A credentials server (`ALIBABA_CLOUD_CREDENTIALS_URI`).
+     */
+    ECSCRED_SOURCE_URI = 4,
+    /**
+     * The default credential chain: the first source configured, in the order of the
+     * official SDKs (environment AccessKey, OIDC, aliyun CLI profile, credentials-file
+     * profile, ECS role named by `ALIBABA_CLOUD_ECS_METADATA`, credentials URI, ECS),
+     * decided from the configuration when the provider is built. Only asked for: a
+     * provider reports the source the chain selected.
+     */
+    ECSCRED_SOURCE_CHAIN = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ecscred_source_kind ecscred_source_kind;
+#else
+typedef int32_t ecscred_source_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The value of a yes/no field of `ecscred_options`.
  */
 enum ecscred_choice
@@ -194,7 +242,8 @@ typedef int32_t ecscred_choice;
 #endif // __cplusplus
 
 /**
- * An STS credential: AccessKeyId, AccessKeySecret, SecurityToken and expiration, always
+ * A credential: AccessKeyId, AccessKeySecret, SecurityToken (an STS credential; none for a
+ * long-term AccessKey, see `ecscred_credential_has_security_token`) and expiration, always
  * of the same credential (an immutable snapshot; a refresh never changes one that was
  * handed out).
  *
@@ -206,11 +255,12 @@ typedef int32_t ecscred_choice;
 typedef struct ecscred_credential ecscred_credential;
 
 /**
- * Gets, caches and refreshes the credential of one RAM role, with its own cache and
- * configuration. Opaque.
+ * Gets, caches and refreshes the credential of one source (the ECS RAM role, an OIDC
+ * role, the default chain's choice, ...), with its own cache and configuration. Opaque.
  *
- * Created by `ecscred_provider_new`, released by `ecscred_provider_free`; owned by the
- * caller. Thread-safe: one handle may be used from any number of threads at once. Build
+ * Created by `ecscred_provider_new` (ECS), `ecscred_provider_new_oidc`,
+ * `ecscred_provider_new_source` or `ecscred_provider_new_shared`, released by
+ * `ecscred_provider_free`; owned by the caller. Thread-safe: one handle may be used from any number of threads at once. Build
  * one per role and keep it (each has its own cache); or use `ecscred_get_credential`,
  * which keeps one per role for the whole process.
  */
@@ -372,6 +422,134 @@ typedef struct ecscred_options {
 } ecscred_options;
 
 /**
+ * How to build a provider of the default credential chain or of one source
+ * (`ecscred_provider_new_source`, `ecscred_provider_new_shared`). Options set here win
+ * over the environment; every string left NULL and every number left 0 falls back to its
+ * environment variable or default. Each option applies to whichever source is used: the
+ * metadata-service ones to ECS (also when a profile names an ECS role), the STS ones to
+ * OIDC and to profiles that assume a role.
+ *
+ * Always prepare one with `ecscred_source_options_init` (the default chain, everything
+ * from the environment), then set the fields you need:
+ *
+ * ```c
+ * ecscred_source_options opts;
+ * ecscred_source_options_init(&opts);
+ * opts.profile = "project-a";          // else ALIBABA_CLOUD_PROFILE, else the current one
+ * ```
+ *
+ * The strings are read (and copied) by the call they are passed to only.
+ */
+typedef struct ecscred_source_options {
+    /**
+     * `sizeof(ecscred_source_options)`, set by `ecscred_source_options_init`. Do not
+     * change it.
+     */
+    size_t struct_size;
+    /**
+     * `ECSCRED_SOURCE_CHAIN` (what `ecscred_source_options_init` sets): the chain decides.
+     * Another kind pins that source: the provider uses it or fails to build, naming what
+     * is missing.
+     */
+    ecscred_source_kind source;
+    /**
+     * Profile sources: the profile to use. NULL: `ALIBABA_CLOUD_PROFILE`, else the
+     * `current` profile of the aliyun CLI's `config.json`, else the credentials file's
+     * `default`.
+     */
+    const char *profile;
+    /**
+     * Profile sources: the aliyun CLI's configuration file. NULL:
+     * `ALIBABA_CLOUD_CONFIG_FILE`, else `~/.aliyun/config.json`.
+     */
+    const char *config_file;
+    /**
+     * Profile sources: the credentials ini file. NULL: `ALIBABA_CLOUD_CREDENTIALS_FILE`,
+     * else `~/.alibabacloud/credentials.ini`, else `~/.alibabacloud/credentials`.
+     */
+    const char *credentials_file;
+    /**
+     * The credentials URI source: the URL to GET (`https://`, or `http://` to a loopback
+     * address). NULL: `ALIBABA_CLOUD_CREDENTIALS_URI`.
+     */
+    const char *credentials_uri;
+    /**
+     * ECS: base URL of the metadata service. NULL:
+     * `ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT`, else `http://100.100.100.200`.
+     */
+    const char *endpoint;
+    /**
+     * ECS: the RAM role. NULL: `ALIBABA_CLOUD_ECS_METADATA`, else discovered. For the
+     * chain, a role set here (like the variable) selects ECS before the credentials URI.
+     */
+    const char *role_name;
+    /**
+     * ECS: TTL asked for the hardened-mode metadata token, in seconds (1 to 21600). 0:
+     * the default (21600).
+     */
+    uint32_t token_ttl_seconds;
+    /**
+     * ECS: `ECSCRED_YES`: hardened mode (metadata token) only. `ECSCRED_FROM_ENV`:
+     * `ALIBABA_CLOUD_IMDSV1_DISABLED`.
+     */
+    ecscred_choice disable_imds_v1;
+    /**
+     * ECS: `ECSCRED_YES`: never contact the metadata service (for the chain: ECS is not a
+     * fallback). `ECSCRED_FROM_ENV`: `ALIBABA_CLOUD_ECS_METADATA_DISABLED`.
+     */
+    ecscred_choice disabled;
+    /**
+     * OIDC: the role to assume. NULL: `ALIBABA_CLOUD_ROLE_ARN`.
+     */
+    const char *role_arn;
+    /**
+     * OIDC: the OIDC identity provider. NULL: `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`.
+     */
+    const char *oidc_provider_arn;
+    /**
+     * OIDC: the file holding the OIDC token. NULL: `ALIBABA_CLOUD_OIDC_TOKEN_FILE`.
+     */
+    const char *oidc_token_file;
+    /**
+     * STS: the role session name. NULL: `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else
+     * generated.
+     */
+    const char *role_session_name;
+    /**
+     * STS: a policy (JSON) further restricting the role. NULL: none.
+     */
+    const char *policy;
+    /**
+     * STS endpoint, `host[:port]` or an `https://` URL (`http://` only to loopback).
+     * NULL: `ALIBABA_CLOUD_STS_ENDPOINT`, else `ALIBABA_CLOUD_STS_REGION`'s, else
+     * `sts.aliyuncs.com`.
+     */
+    const char *sts_endpoint;
+    /**
+     * STS: PEM text of certificates trusted besides the system's roots. NULL: none.
+     */
+    const char *sts_extra_root_pem;
+    /**
+     * STS: credential lifetime asked for, 900 to 43200 seconds. 0: the default (3600).
+     */
+    uint32_t duration_seconds;
+    /**
+     * Time allowed to connect, in milliseconds (1 to 3600000). 0: the default (1000).
+     */
+    uint32_t connect_timeout_ms;
+    /**
+     * Time allowed between reads of one response, in milliseconds (1 to 3600000). 0: the
+     * default (1000).
+     */
+    uint32_t read_timeout_ms;
+    /**
+     * Deadline of one whole fetch, in milliseconds (1 to 3600000): the longest a call
+     * can wait. 0: the default (5000).
+     */
+    uint32_t fetch_timeout_ms;
+} ecscred_source_options;
+
+/**
  * Until when a credential may be served again without asking ecscred, as the engine's own
  * warm path would: while the system's real-time clock (`CLOCK_REALTIME`) reads less than
  * `until_unix_ms` **and** the word at `ecscred_warm_epoch()` still holds `epoch`.
@@ -405,7 +583,7 @@ extern "C" {
 const char *ecscred_version(void);
 
 /**
- * The AccessKeyId (`STS.…`), NUL-terminated.
+ * The AccessKeyId (`STS.…` for an STS credential), NUL-terminated.
  *
  * The string belongs to `credential` and stays valid until `ecscred_credential_free` of
  * that same handle. Returns `""` if `credential` is NULL. Thread-safe.
@@ -433,6 +611,12 @@ const char *ecscred_credential_access_key_secret(const struct ecscred_credential
 /**
  * The SecurityToken (STS token), NUL-terminated. A secret: never log or print it.
  *
+ * Returns `""` for a long-term AccessKey (from the environment without
+ * `ALIBABA_CLOUD_SECURITY_TOKEN`, an `AK` profile, ...), which has none: sign such
+ * requests without any token header or parameter (`x-oss-security-token`,
+ * `x-acs-security-token`, `SecurityToken`), not with an empty one.
+ * `ecscred_credential_has_security_token` tells the two apart.
+ *
  * Same lifetime and wiping as `ecscred_credential_access_key_secret`. Returns `""` if
  * `credential` is NULL. Thread-safe.
  *
@@ -445,7 +629,8 @@ const char *ecscred_credential_security_token(const struct ecscred_credential *c
 /**
  * When the credential stops working, in seconds since 1970-01-01T00:00:00Z (UTC), e.g.
  * for `gmtime_r`: always from 0 to 253370764799 (9998-12-31T23:59:59Z), since ecscred
- * refuses any other expiration from the metadata service. Returns 0 if `credential` is
+ * refuses any other expiration from the metadata service. A credential that never expires
+ * (see `ecscred_credential_expires`) gives 253370764799. Returns 0 if `credential` is
  * NULL. Thread-safe.
  *
  * ecscred never hands out an expired credential, but one kept by the caller can expire.
@@ -455,6 +640,29 @@ const char *ecscred_credential_security_token(const struct ecscred_credential *c
  * `credential` is NULL or a live handle from ecscred.
  */
 int64_t ecscred_credential_expiration(const struct ecscred_credential *credential);
+
+/**
+ * 1 if the credential has a SecurityToken (an STS credential), 0 for a long-term
+ * AccessKey, whose `ecscred_credential_security_token` is `""` and which is sent without
+ * any token (and 0 for NULL). Thread-safe.
+ *
+ * # Safety
+ *
+ * `credential` is NULL or a live handle from ecscred.
+ */
+int ecscred_credential_has_security_token(const struct ecscred_credential *credential);
+
+/**
+ * 1 if the credential expires (at `ecscred_credential_expiration`), 0 if it never does
+ * (a long-term AccessKey, or an STS token configured without its expiration: ecscred
+ * never refreshes it; its expiration reads 9998-12-31T23:59:59Z), and 0 for NULL.
+ * Thread-safe.
+ *
+ * # Safety
+ *
+ * `credential` is NULL or a live handle from ecscred.
+ */
+int ecscred_credential_expires(const struct ecscred_credential *credential);
 
 /**
  * A second handle to the same credential (same strings, same expiration), to be freed
@@ -693,15 +901,85 @@ ecscred_status ecscred_provider_new(const struct ecscred_options *options, struc
 ecscred_status ecscred_provider_get_credential(const struct ecscred_provider *provider, struct ecscred_credential **out);
 
 /**
- * The metadata service URL `provider` talks to, e.g. `"http://127.0.0.1:8080"`, as
- * resolved from the options and the environment. Belongs to `provider`: valid until
- * `ecscred_provider_free`. Returns `""` if `provider` is NULL. Thread-safe.
+ * The service `provider` talks to, as resolved from the options and the environment: the
+ * metadata service URL, e.g. `"http://127.0.0.1:8080"`, the STS URL (OIDC, a profile that
+ * assumes a role), the credentials server's origin (URI), and `""` for a source that
+ * talks to none (an AccessKey from the environment or a profile). Belongs to `provider`:
+ * valid until `ecscred_provider_free`. Returns `""` if `provider` is NULL. Thread-safe.
  *
  * # Safety
  *
  * `provider` is NULL or a live handle from `ecscred_provider_new`.
  */
 const char *ecscred_provider_endpoint(const struct ecscred_provider *provider);
+
+/**
+ * Where `provider` gets its credentials: for a provider of the default chain, the source
+ * the chain selected (never `ECSCRED_SOURCE_CHAIN`); `ECSCRED_SOURCE_ECS` for
+ * `ecscred_provider_new`, `ECSCRED_SOURCE_OIDC` for `ecscred_provider_new_oidc`. Returns
+ * `ECSCRED_SOURCE_CHAIN` if `provider` is NULL. Thread-safe.
+ *
+ * # Safety
+ *
+ * `provider` is NULL or a live handle from ecscred.
+ */
+ecscred_source_kind ecscred_provider_source(const struct ecscred_provider *provider);
+
+/**
+ * The name of `provider`'s source in the convention of the official SDKs'
+ * `getProviderName()`: `"default/<name>"` when the default chain selected it (e.g.
+ * `"default/env"`, `"default/cli_profile/static_ak"`, `"default/ecs_ram_role"`), else
+ * `"<name>"` (e.g. `"ecs_ram_role"` for `ecscred_provider_new`, `"oidc_role_arn"`). The
+ * names: `env`, `oidc_role_arn`, `cli_profile/<mode>` (`static_ak`, `static_sts`,
+ * `ram_role_arn`, `ecs_ram_role`, `oidc_role_arn`, `external`), `profile/<type>`
+ * (`access_key`, `ram_role_arn`, ...), `ecs_ram_role`, `credential_uri`. No secret.
+ *
+ * Belongs to `provider`: valid until `ecscred_provider_free`. Returns `""` if `provider`
+ * is NULL. Thread-safe.
+ *
+ * # Safety
+ *
+ * `provider` is NULL or a live handle from ecscred.
+ */
+const char *ecscred_provider_name(const struct ecscred_provider *provider);
+
+/**
+ * What selected `provider`'s source, for people (logs, diagnostics): the variables (e.g.
+ * `"ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"`), the file and
+ * profile, or that nothing else is configured. Not a stable format. No secret.
+ *
+ * Belongs to `provider`: valid until `ecscred_provider_free`. Returns `""` if `provider`
+ * is NULL. Thread-safe.
+ *
+ * # Safety
+ *
+ * `provider` is NULL or a live handle from ecscred.
+ */
+const char *ecscred_provider_selected_by(const struct ecscred_provider *provider);
+
+/**
+ * The path of the profile file that configures `provider`'s source (the aliyun CLI's
+ * `config.json` or the credentials ini file), or `""` when no file does (and for NULL).
+ *
+ * Belongs to `provider`: valid until `ecscred_provider_free`. Thread-safe.
+ *
+ * # Safety
+ *
+ * `provider` is NULL or a live handle from ecscred.
+ */
+const char *ecscred_provider_source_file(const struct ecscred_provider *provider);
+
+/**
+ * The profile within `ecscred_provider_source_file` that configures `provider`'s source,
+ * or `""` when no profile does (and for NULL).
+ *
+ * Belongs to `provider`: valid until `ecscred_provider_free`. Thread-safe.
+ *
+ * # Safety
+ *
+ * `provider` is NULL or a live handle from ecscred.
+ */
+const char *ecscred_provider_source_profile(const struct ecscred_provider *provider);
 
 /**
  * Releases a provider. NULL is accepted and ignored. Credentials obtained from it stay
@@ -823,6 +1101,76 @@ int64_t ecscred_refresh_status_expiration_ms(const struct ecscred_refresh_status
  * `status` is NULL or a live snapshot, not used afterwards.
  */
 void ecscred_refresh_status_free(struct ecscred_refresh_status *status);
+
+/**
+ * The short, stable name of a source kind: `"ecs"`, `"oidc"`, `"env"`, `"profile"`,
+ * `"uri"` or `"chain"` (the names the `ecscred` command and the other bindings use), and
+ * `"unknown source"` for a number that is not a kind. A static string: never NULL, never
+ * freed. Thread-safe.
+ */
+const char *ecscred_source_kind_str(ecscred_source_kind kind);
+
+/**
+ * Sets every field of `*options` to its default (`source` `ECSCRED_SOURCE_CHAIN`, NULL
+ * strings and yes/no fields `ECSCRED_FROM_ENV`: from the environment; 0: default numbers)
+ * and `struct_size`. Does nothing if `options` is NULL. Thread-safe.
+ *
+ * # Safety
+ *
+ * `options` is NULL or points to writable memory for an `ecscred_source_options`.
+ */
+void ecscred_source_options_init(struct ecscred_source_options *options);
+
+/**
+ * Creates a provider of the default credential chain, or of the one source pinned by
+ * `options->source`, with its own cache. `options` NULL: the chain, everything from the
+ * environment. Reads the variables and the profile files now and decides: sends nothing
+ * and starts no thread (the first fetch happens on first use). A source that is
+ * configured but broken (a half-set AccessKey pair, a profile file that does not parse, a
+ * profile without its fields) is `ECSCRED_INVALID_CONFIG` naming the variable, file or
+ * profile (never a value from it): the chain never skips it for the next source.
+ *
+ * ```c
+ * ecscred_provider *p;
+ * if (ecscred_provider_new_source(NULL, &p) != ECSCRED_OK) {
+ *     fprintf(stderr, "%s\n", ecscred_last_error_message());
+ *     return 1;
+ * }
+ * printf("credentials from %s\n", ecscred_provider_name(p));   // e.g. "default/env"
+ * ```
+ *
+ * The handle is an ordinary `ecscred_provider` (`ecscred_provider_get_credential`,
+ * `_until`, `ecscred_provider_free`, the source accessors), with the same contracts. A
+ * long-term AccessKey (environment, `AK` profile) is handed out as a credential without
+ * SecurityToken that never expires (see `ecscred_credential_has_security_token`).
+ *
+ * On success `*out` receives the new handle, owned by the caller; on failure `*out` is
+ * left untouched. Errors: `ECSCRED_NULL_ARGUMENT` (`out` NULL), `ECSCRED_INVALID_ARGUMENT`
+ * (`options` not prepared by `ecscred_source_options_init`, `source` or a yes/no field out
+ * of range, or called from inside the log callback), `ECSCRED_INVALID_UTF8`,
+ * `ECSCRED_INVALID_CONFIG` (nothing configured for a pinned source, a broken
+ * configuration, an option out of range). Thread-safe.
+ *
+ * # Safety
+ *
+ * `options` is NULL or points to an `ecscred_source_options` whose strings are NULL or
+ * NUL-terminated; `out` is NULL or writable.
+ */
+ecscred_status ecscred_provider_new_source(const struct ecscred_source_options *options, struct ecscred_provider **out);
+
+/**
+ * `ecscred_provider_new_source`, but the provider ecscred keeps for the whole process for
+ * this configuration (as resolved from `options`, the variables and the profile files):
+ * every handle created with the same resolved configuration shares one cache and one
+ * refresh, so creating a handle per request (or per SDK client) costs no fetch. Freeing a
+ * handle frees the handle only; the provider stays for the life of the process. Same
+ * arguments, errors and thread-safety.
+ *
+ * # Safety
+ *
+ * As for `ecscred_provider_new_source`.
+ */
+ecscred_status ecscred_provider_new_shared(const struct ecscred_source_options *options, struct ecscred_provider **out);
 
 /**
  * A short, stable, lowercase name for a status, e.g. `"http status"` for

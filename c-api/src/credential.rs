@@ -2,13 +2,14 @@
 //! credential snapshot ([`crate::handle`]). The accessors return pointers into the
 //! snapshot's own NUL-terminated buffers (`Credential::access_key_id_c` etc.).
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int};
 use std::time::UNIX_EPOCH;
 
 use crate::boundary::guarded;
 use crate::handle::{acquire, borrow, release};
 
-/// An STS credential: AccessKeyId, AccessKeySecret, SecurityToken and expiration, always
+/// A credential: AccessKeyId, AccessKeySecret, SecurityToken (an STS credential; none for a
+/// long-term AccessKey, see `ecscred_credential_has_security_token`) and expiration, always
 /// of the same credential (an immutable snapshot; a refresh never changes one that was
 /// handed out).
 ///
@@ -20,7 +21,7 @@ pub struct ecscred_credential {
     _opaque: [u8; 0],
 }
 
-/// The AccessKeyId (`STS.…`), NUL-terminated.
+/// The AccessKeyId (`STS.…` for an STS credential), NUL-terminated.
 ///
 /// The string belongs to `credential` and stays valid until `ecscred_credential_free` of
 /// that same handle. Returns `""` if `credential` is NULL. Thread-safe.
@@ -66,6 +67,12 @@ pub unsafe extern "C" fn ecscred_credential_access_key_secret(
 
 /// The SecurityToken (STS token), NUL-terminated. A secret: never log or print it.
 ///
+/// Returns `""` for a long-term AccessKey (from the environment without
+/// `ALIBABA_CLOUD_SECURITY_TOKEN`, an `AK` profile, ...), which has none: sign such
+/// requests without any token header or parameter (`x-oss-security-token`,
+/// `x-acs-security-token`, `SecurityToken`), not with an empty one.
+/// `ecscred_credential_has_security_token` tells the two apart.
+///
 /// Same lifetime and wiping as `ecscred_credential_access_key_secret`. Returns `""` if
 /// `credential` is NULL. Thread-safe.
 ///
@@ -87,7 +94,8 @@ pub unsafe extern "C" fn ecscred_credential_security_token(
 
 /// When the credential stops working, in seconds since 1970-01-01T00:00:00Z (UTC), e.g.
 /// for `gmtime_r`: always from 0 to 253370764799 (9998-12-31T23:59:59Z), since ecscred
-/// refuses any other expiration from the metadata service. Returns 0 if `credential` is
+/// refuses any other expiration from the metadata service. A credential that never expires
+/// (see `ecscred_credential_expires`) gives 253370764799. Returns 0 if `credential` is
 /// NULL. Thread-safe.
 ///
 /// ecscred never hands out an expired credential, but one kept by the caller can expire.
@@ -110,6 +118,41 @@ pub unsafe extern "C" fn ecscred_credential_expiration(
             .map_or(0, |after| {
                 i64::try_from(after.as_secs()).unwrap_or(i64::MAX)
             })
+    })
+}
+
+/// 1 if the credential has a SecurityToken (an STS credential), 0 for a long-term
+/// AccessKey, whose `ecscred_credential_security_token` is `""` and which is sent without
+/// any token (and 0 for NULL). Thread-safe.
+///
+/// # Safety
+///
+/// `credential` is NULL or a live handle from ecscred.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_credential_has_security_token(
+    credential: *const ecscred_credential,
+) -> c_int {
+    guarded(0, || {
+        // SAFETY: as the caller guarantees.
+        unsafe { borrow(credential) }.map_or(0, |c| c_int::from(c.has_security_token()))
+    })
+}
+
+/// 1 if the credential expires (at `ecscred_credential_expiration`), 0 if it never does
+/// (a long-term AccessKey, or an STS token configured without its expiration: ecscred
+/// never refreshes it; its expiration reads 9998-12-31T23:59:59Z), and 0 for NULL.
+/// Thread-safe.
+///
+/// # Safety
+///
+/// `credential` is NULL or a live handle from ecscred.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_credential_expires(
+    credential: *const ecscred_credential,
+) -> c_int {
+    guarded(0, || {
+        // SAFETY: as the caller guarantees.
+        unsafe { borrow(credential) }.map_or(0, |c| c_int::from(c.expires()))
     })
 }
 
@@ -186,6 +229,8 @@ mod tests {
             assert_eq!(text(ecscred_credential_access_key_secret(c)), "sec");
             assert_eq!(text(ecscred_credential_security_token(c)), "tok");
             assert_eq!(ecscred_credential_expiration(c), 1_800_000_000);
+            assert_eq!(ecscred_credential_has_security_token(c), 1);
+            assert_eq!(ecscred_credential_expires(c), 1);
             let d = ecscred_credential_clone(c);
             assert_eq!(d, c);
             assert_eq!(Arc::strong_count(&cred), 2, "one proxy, counted twice");
@@ -205,8 +250,35 @@ mod tests {
             assert_eq!(text(ecscred_credential_access_key_secret(null)), "");
             assert_eq!(text(ecscred_credential_security_token(null)), "");
             assert_eq!(ecscred_credential_expiration(null), 0);
+            assert_eq!(ecscred_credential_has_security_token(null), 0);
+            assert_eq!(ecscred_credential_expires(null), 0);
             assert!(ecscred_credential_clone(null).is_null());
             ecscred_credential_free(std::ptr::null_mut());
+        }
+    }
+
+    #[test]
+    fn a_long_term_key_has_no_token_and_never_expires() {
+        let cred = Credential::long_term("LTAIexample", "sec", None).unwrap();
+        let c = HandleRef::new(Arc::new(cred)).into_c();
+        // SAFETY: `c` is live until freed.
+        unsafe {
+            assert_eq!(text(ecscred_credential_security_token(c)), "");
+            assert_eq!(ecscred_credential_has_security_token(c), 0);
+            assert_eq!(ecscred_credential_expires(c), 0);
+            assert_eq!(
+                ecscred_credential_expiration(c),
+                ecscred_core::wire::LATEST_UNIX_SECONDS as i64
+            );
+            ecscred_credential_free(c);
+        }
+        let sts = Credential::long_term("STS.x", "sec", Some("tok")).unwrap();
+        let c = HandleRef::new(Arc::new(sts)).into_c();
+        // SAFETY: `c` is live until freed.
+        unsafe {
+            assert_eq!(ecscred_credential_has_security_token(c), 1);
+            assert_eq!(ecscred_credential_expires(c), 0);
+            ecscred_credential_free(c);
         }
     }
 

@@ -36,6 +36,7 @@ mod oidc;
 mod options;
 mod provider;
 mod refresh;
+mod source;
 mod status;
 mod thread_cache;
 mod warm;
@@ -47,6 +48,7 @@ pub use oidc::*;
 pub use options::*;
 pub use provider::*;
 pub use refresh::*;
+pub use source::*;
 pub use status::*;
 pub use warm::*;
 

@@ -164,7 +164,11 @@ impl ecscred_options {
     }
 }
 
-fn yes_no(function: &str, what: &str, value: ecscred_choice_arg) -> Result<Option<bool>, Failure> {
+pub(crate) fn yes_no(
+    function: &str,
+    what: &str,
+    value: ecscred_choice_arg,
+) -> Result<Option<bool>, Failure> {
     use ecscred_choice::*;
     match value {
         v if v == ECSCRED_FROM_ENV as i32 => Ok(None),

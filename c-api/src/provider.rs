@@ -1,7 +1,8 @@
 //! `ecscred_provider` (one cache per handle) and `ecscred_get_credential` (the engine's
 //! process-wide provider per role).
 
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, CStr, CString};
+use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ecscred_core::Provider;
@@ -10,19 +11,26 @@ use crate::boundary::{boundary, guarded, write_out, Failure};
 use crate::credential::ecscred_credential;
 use crate::log::refuse_in_callback;
 use crate::options::ecscred_options;
+use crate::source::ecscred_source_kind;
 use crate::status::ecscred_status;
 use crate::thread_cache::{self, Source};
 
-/// Gets, caches and refreshes the credential of one RAM role, with its own cache and
-/// configuration. Opaque.
+/// Gets, caches and refreshes the credential of one source (the ECS RAM role, an OIDC
+/// role, the default chain's choice, ...), with its own cache and configuration. Opaque.
 ///
-/// Created by `ecscred_provider_new`, released by `ecscred_provider_free`; owned by the
-/// caller. Thread-safe: one handle may be used from any number of threads at once. Build
+/// Created by `ecscred_provider_new` (ECS), `ecscred_provider_new_oidc`,
+/// `ecscred_provider_new_source` or `ecscred_provider_new_shared`, released by
+/// `ecscred_provider_free`; owned by the caller. Thread-safe: one handle may be used from any number of threads at once. Build
 /// one per role and keep it (each has its own cache); or use `ecscred_get_credential`,
 /// which keeps one per role for the whole process.
 pub struct ecscred_provider {
     pub(crate) provider: Provider,
     endpoint: CString,
+    /// The source's texts for the accessors (no secret).
+    name: CString,
+    selected_by: CString,
+    file: CString,
+    profile: CString,
     /// Unique in the process (never reused): keys the per-thread caches.
     pub(crate) id: u64,
 }
@@ -34,10 +42,26 @@ impl ecscred_provider {
     pub(crate) fn boxed(provider: Provider) -> Box<ecscred_provider> {
         // The endpoint is a URL that the engine has validated: it has no NUL.
         let endpoint = CString::new(provider.endpoint()).unwrap_or_default();
+        let info = provider.source_info();
+        // Names of variables, files and profiles: a NUL cannot be in any of them (the
+        // environment, paths and profile files cannot hold one); "" if it were.
+        let text = |s: String| CString::new(s).unwrap_or_default();
+        let name = text(info.provider_name());
+        let selected_by = text(info.selected_by.clone());
+        let file = info
+            .file
+            .as_ref()
+            .map(|f| CString::new(f.as_os_str().as_bytes()).unwrap_or_default())
+            .unwrap_or_default();
+        let profile = text(info.profile.clone().unwrap_or_default());
         let id = NEXT_PROVIDER_ID.fetch_add(1, Ordering::Relaxed);
         Box::new(ecscred_provider {
             provider,
             endpoint,
+            name,
+            selected_by,
+            file,
+            profile,
             id,
         })
     }
@@ -139,15 +163,7 @@ pub unsafe extern "C" fn ecscred_provider_new(
         }
         // SAFETY: as the caller guarantees.
         let builder = unsafe { ecscred_options::to_builder(options, F)? };
-        let provider = builder.build()?;
-        // The endpoint is a URL that the engine has validated: it has no NUL.
-        let endpoint = CString::new(provider.endpoint()).unwrap_or_default();
-        let id = NEXT_PROVIDER_ID.fetch_add(1, Ordering::Relaxed);
-        let handle = Box::new(ecscred_provider {
-            provider,
-            endpoint,
-            id,
-        });
+        let handle = ecscred_provider::boxed(builder.build()?);
         // SAFETY: checked non-NULL above; writable as the caller guarantees.
         unsafe { write_out(out, Box::into_raw(handle)) };
         Ok(())
@@ -189,9 +205,11 @@ pub unsafe extern "C" fn ecscred_provider_get_credential(
     })
 }
 
-/// The metadata service URL `provider` talks to, e.g. `"http://127.0.0.1:8080"`, as
-/// resolved from the options and the environment. Belongs to `provider`: valid until
-/// `ecscred_provider_free`. Returns `""` if `provider` is NULL. Thread-safe.
+/// The service `provider` talks to, as resolved from the options and the environment: the
+/// metadata service URL, e.g. `"http://127.0.0.1:8080"`, the STS URL (OIDC, a profile that
+/// assumes a role), the credentials server's origin (URI), and `""` for a source that
+/// talks to none (an AccessKey from the environment or a profile). Belongs to `provider`:
+/// valid until `ecscred_provider_free`. Returns `""` if `provider` is NULL. Thread-safe.
 ///
 /// # Safety
 ///
@@ -204,6 +222,115 @@ pub unsafe extern "C" fn ecscred_provider_endpoint(
         // SAFETY: NULL or live, as the caller guarantees.
         match unsafe { provider.as_ref() } {
             Some(handle) => handle.endpoint.as_ptr(),
+            None => c"".as_ptr(),
+        }
+    })
+}
+
+/// Where `provider` gets its credentials: for a provider of the default chain, the source
+/// the chain selected (never `ECSCRED_SOURCE_CHAIN`); `ECSCRED_SOURCE_ECS` for
+/// `ecscred_provider_new`, `ECSCRED_SOURCE_OIDC` for `ecscred_provider_new_oidc`. Returns
+/// `ECSCRED_SOURCE_CHAIN` if `provider` is NULL. Thread-safe.
+///
+/// # Safety
+///
+/// `provider` is NULL or a live handle from ecscred.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_provider_source(
+    provider: *const ecscred_provider,
+) -> ecscred_source_kind {
+    guarded(ecscred_source_kind::ECSCRED_SOURCE_CHAIN, || {
+        // SAFETY: NULL or live, as the caller guarantees.
+        match unsafe { provider.as_ref() } {
+            Some(handle) => ecscred_source_kind::from_core(handle.provider.source()),
+            None => ecscred_source_kind::ECSCRED_SOURCE_CHAIN,
+        }
+    })
+}
+
+/// The name of `provider`'s source in the convention of the official SDKs'
+/// `getProviderName()`: `"default/<name>"` when the default chain selected it (e.g.
+/// `"default/env"`, `"default/cli_profile/static_ak"`, `"default/ecs_ram_role"`), else
+/// `"<name>"` (e.g. `"ecs_ram_role"` for `ecscred_provider_new`, `"oidc_role_arn"`). The
+/// names: `env`, `oidc_role_arn`, `cli_profile/<mode>` (`static_ak`, `static_sts`,
+/// `ram_role_arn`, `ecs_ram_role`, `oidc_role_arn`, `external`), `profile/<type>`
+/// (`access_key`, `ram_role_arn`, ...), `ecs_ram_role`, `credential_uri`. No secret.
+///
+/// Belongs to `provider`: valid until `ecscred_provider_free`. Returns `""` if `provider`
+/// is NULL. Thread-safe.
+///
+/// # Safety
+///
+/// `provider` is NULL or a live handle from ecscred.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_provider_name(provider: *const ecscred_provider) -> *const c_char {
+    // SAFETY: as the caller guarantees.
+    unsafe { text_of(provider, |h| &h.name) }
+}
+
+/// What selected `provider`'s source, for people (logs, diagnostics): the variables (e.g.
+/// `"ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"`), the file and
+/// profile, or that nothing else is configured. Not a stable format. No secret.
+///
+/// Belongs to `provider`: valid until `ecscred_provider_free`. Returns `""` if `provider`
+/// is NULL. Thread-safe.
+///
+/// # Safety
+///
+/// `provider` is NULL or a live handle from ecscred.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_provider_selected_by(
+    provider: *const ecscred_provider,
+) -> *const c_char {
+    // SAFETY: as the caller guarantees.
+    unsafe { text_of(provider, |h| &h.selected_by) }
+}
+
+/// The path of the profile file that configures `provider`'s source (the aliyun CLI's
+/// `config.json` or the credentials ini file), or `""` when no file does (and for NULL).
+///
+/// Belongs to `provider`: valid until `ecscred_provider_free`. Thread-safe.
+///
+/// # Safety
+///
+/// `provider` is NULL or a live handle from ecscred.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_provider_source_file(
+    provider: *const ecscred_provider,
+) -> *const c_char {
+    // SAFETY: as the caller guarantees.
+    unsafe { text_of(provider, |h| &h.file) }
+}
+
+/// The profile within `ecscred_provider_source_file` that configures `provider`'s source,
+/// or `""` when no profile does (and for NULL).
+///
+/// Belongs to `provider`: valid until `ecscred_provider_free`. Thread-safe.
+///
+/// # Safety
+///
+/// `provider` is NULL or a live handle from ecscred.
+#[no_mangle]
+pub unsafe extern "C" fn ecscred_provider_source_profile(
+    provider: *const ecscred_provider,
+) -> *const c_char {
+    // SAFETY: as the caller guarantees.
+    unsafe { text_of(provider, |h| &h.profile) }
+}
+
+/// One of a handle's strings, `""` for NULL.
+///
+/// # Safety
+///
+/// `provider` is NULL or a live handle.
+unsafe fn text_of(
+    provider: *const ecscred_provider,
+    field: impl FnOnce(&ecscred_provider) -> &CStr,
+) -> *const c_char {
+    guarded(c"".as_ptr(), || {
+        // SAFETY: NULL or live, as the caller guarantees.
+        match unsafe { provider.as_ref() } {
+            Some(handle) => field(handle).as_ptr(),
             None => c"".as_ptr(),
         }
     })

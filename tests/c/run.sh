@@ -11,7 +11,9 @@
 # -Werror. For each suite it starts a fresh mock on 127.0.0.1 (port 0), runs the suite,
 # checks that no secret the mock handed out (AccessKeySecret, SecurityToken, metadata
 # token) appears anywhere in the suite's output, and stops the mock. The C suite runs
-# plain, statically linked, under ASan+UBSan and under valgrind; the C++ API suite
+# plain, statically linked, under ASan+UBSan and under valgrind; the chain suite
+# (test_chain.c: the default credential chain and pinned sources) plain and under
+# ASan+UBSan; the C++ API suite
 # (test_cpp.cpp, the installed ecscred.hpp) with and without -fno-exceptions, plain and
 # under ASan+UBSan.
 #
@@ -310,6 +312,15 @@ step "build OIDC suite (ASan+UBSan)" "$CC" -std=c11 "${strict[@]}" -g -O1 \
     -pthread
 
 # shellcheck disable=SC2046
+step "build chain suite (shared)" "$CC" -std=c11 "${strict[@]}" -g -o "$build/test_chain" \
+    "$here/test_chain.c" "$here/mock.c" $(pc_shared) "${rpath[@]}" -pthread
+# shellcheck disable=SC2046
+step "build chain suite (ASan+UBSan)" "$CC" -std=c11 "${strict[@]}" -g -O1 \
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+    -o "$build/test_chain_asan" "$here/test_chain.c" "$here/mock.c" $(pc_shared) "${rpath[@]}" \
+    -pthread
+
+# shellcheck disable=SC2046
 step "build misuse (ASan+UBSan)" "$CC" -std=c11 "${strict[@]}" -g -fsanitize=address,undefined \
     -fno-omit-frame-pointer -o "$build/misuse_asan" "$here/misuse.c" $(pc_shared) "${rpath[@]}"
 # shellcheck disable=SC2046
@@ -377,6 +388,11 @@ ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_oidc_suite oidc-asan-ubsan "$build/test_oidc_asan"
 run_suite memory-scan-static "$build/test_memory_scan_static"
+# The default chain and pinned sources, in a temporary HOME (the suite makes it).
+run_suite chain "$build/test_chain"
+ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_suite chain-asan-ubsan "$build/test_chain_asan"
 
 # ---- examples --------------------------------------------------------------------------
 

@@ -15,8 +15,9 @@ recomputes signatures without any SDK):
 
 Keys come from the mock metadata service (and the mock STS, when given) through the OSS test server's
 :class:`~tests.oss_server.server.KeyStore` (its admin endpoint, full values): an STS
-AccessKeyId must come with its own token, and a credential whose Expiration has passed on
-the mock's clock is refused. Errors are the OpenAPI JSON error shape with the codes the
+AccessKeyId must come with its own token, a permanent (static) AccessKey with none at all
+(not even an empty one), and a credential whose Expiration has passed on the mock's clock
+is refused. Errors are the OpenAPI JSON error shape with the codes the
 real services use (``InvalidAccessKeyId.NotFound``, ``SignatureDoesNotMatch``,
 ``InvalidSecurityToken.MismatchWithAccessKey``, ``InvalidSecurityToken.Expired``, ...).
 
@@ -107,6 +108,7 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         self._request_id = str(uuid.uuid4()).upper()
         self._ak: Optional[str] = None
+        self._token = False
         self._expiration: Optional[float] = None
         self._scheme = "anonymous"
         self._action: Optional[str] = None
@@ -131,7 +133,7 @@ class Handler(BaseHTTPRequestHandler):
                                           "Message": f"test server error: {e!r}"}, "InternalError"
         self.server.record({"method": self.command, "scheme": self._scheme,
                             "action": self._action, "access_key_id": self._ak,
-                            "expiration": self._expiration, "status": status, "code": code})
+                            "security_token": self._token, "expiration": self._expiration, "status": status, "code": code})
         self._send(status, payload)
 
     def do_GET(self) -> None:
@@ -172,6 +174,7 @@ class Handler(BaseHTTPRequestHandler):
     def _credential(self, ak: str, token: Optional[str]) -> Dict[str, Any]:
         """The identity of ``ak`` (with its secret) after the token and expiry checks."""
         self._ak = ak
+        self._token = token is not None
         found = self.server.keys.lookup(ak)
         if found is None:
             raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
@@ -188,7 +191,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.server.keys.now(found) >= _parse_utc(found["expiration"]):  # the mock's clock
                 raise ApiError(400, "InvalidSecurityToken.Expired",
                                "Specified SecurityToken is expired.")
-        elif token:
+        elif token is not None:  # even an empty one
             raise ApiError(400, "InvalidSecurityToken.Malformed",
                            "A security token was given with a permanent AccessKey.")
         return {"access_key_id": ak, "secret": str(found["access_key_secret"]), "sts": sts,
@@ -323,8 +326,9 @@ class OpenApiTestServer:
 
     @property
     def requests(self) -> List[Dict[str, Any]]:
-        """Every request so far: method, scheme, action, access_key_id, expiration (Unix
-        seconds, ``None`` for a static key or an unknown id), status, code."""
+        """Every request so far: method, scheme, action, access_key_id, security_token
+        (whether one was sent), expiration (Unix seconds, ``None`` for a static key or an
+        unknown id), status, code."""
         with self._server.lock:
             return list(self._server.log)
 

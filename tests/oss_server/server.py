@@ -10,8 +10,9 @@ Every request must be signed, with V1 (``Authorization: OSS ak:sig``), V2 (``OSS
 V4 (``OSS4-HMAC-SHA256 ...``) headers or presigned URLs (V1 ``OSSAccessKeyId``/``Expires``/
 ``Signature``; V2/V4 ``x-oss-*`` query). Signatures are recomputed by ``signing.py``, not by
 an SDK. Keys come from the mock metadata service's admin endpoint (``GET /_mock/credentials``,
-full values): an STS AccessKeyId must come with its own security token, and a credential
-whose Expiration has passed on the mock's clock is refused (403 ``SecurityTokenExpired``).
+full values): an STS AccessKeyId must come with its own security token, a permanent
+(static) AccessKey with none at all (not even an empty one), and a credential whose
+Expiration has passed on the mock's clock is refused (403 ``SecurityTokenExpired``).
 Errors are OSS-style XML.
 
 Every request is recorded in :attr:`OssTestServer.requests` (method, path, access key id,
@@ -166,6 +167,7 @@ class Handler(BaseHTTPRequestHandler):
             "bucket": self._bucket,
             "key": self._key,
             "access_key_id": self._ak,
+            "security_token": self._token,
             "scheme": self._scheme,
             "status": status,
         })
@@ -173,6 +175,7 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self, head: bool = False) -> None:
         self._request_id = uuid.uuid4().hex[:24].upper()
         self._ak: Optional[str] = None
+        self._token = False
         self._scheme = "anonymous"
         parts = urlsplit(self.path)
         self._path = unquote(parts.path)
@@ -240,6 +243,7 @@ class Handler(BaseHTTPRequestHandler):
             raise OssError(403, "InvalidAccessKeyId",
                            "The OSS Access Key Id you provided does not exist in our records.",
                            OSSAccessKeyId=ak)
+        self._token = token is not None
         if found["security_token"] is not None:
             if not token:
                 raise OssError(403, "InvalidAccessKeyId",
@@ -248,6 +252,9 @@ class Handler(BaseHTTPRequestHandler):
             if token != found["security_token"]:
                 raise OssError(403, "InvalidSecurityToken",
                                "The security token does not belong to the AccessKeyId.")
+        elif token is not None:  # even an empty one
+            raise OssError(403, "InvalidSecurityToken",
+                           "A security token was given with a permanent AccessKey.")
         if found["expiration"] is not None:
             if self.server.keys.now(found) >= _parse_utc(found["expiration"]):
                 raise OssError(403, "SecurityTokenExpired",
@@ -550,7 +557,8 @@ class OssTestServer:
 
     @property
     def requests(self) -> List[Dict[str, Any]]:
-        """Every request so far: method, path, bucket, key, access_key_id, scheme, status."""
+        """Every request so far: method, path, bucket, key, access_key_id, security_token
+        (whether one was sent), scheme, status."""
         with self._server.lock:
             return list(self._server.log)
 
