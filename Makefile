@@ -37,8 +37,15 @@ demo: build
 
 deps: $(DEPS_TARGETS)
 
+# The suites' make takes the one-time installs as done (-o: `test: deps` just ran them).
+# Otherwise the first job it starts is not test-dist's build: make starts a target's
+# recipe only once its prerequisites' recipes have ended, and a job slot that frees up
+# meanwhile goes to the next goal in the list, so that the longest chain started last.
+# c-header-check too: test-rust runs ecscred-c's tests, the header check among them, and
+# alone (cargo test -p ecscred-c) they need a debug build of their own.
 test: deps
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target \
+	  $(addprefix -o ,$(DEPS_TARGETS) c-header-check) \
 	  $(filter test-dist,$(TEST_TARGETS)) $(filter-out test-dist,$(TEST_TARGETS))
 
 test-rust:

@@ -1053,9 +1053,11 @@ def section_dist(ctx: Ctx) -> str:
             raise RuntimeError(f"make dist failed:\n{proc.stdout[-3000:]}")
         sizes = {str(f.relative_to(out)): f.stat().st_size for f in sorted(out.rglob("*"))
                  if f.is_file() and f.name.endswith((".whl", ".tar.gz", ".a"))}
-        unstripped = {t: (target / t / "release" / "libecscred.a").stat().st_size
+        # packaging/dist.sh builds the C library in dist-lib/ of the target dir.
+        build = target / "dist-lib"
+        unstripped = {t: (build / t / "release" / "libecscred.a").stat().st_size
                       for t in ("x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu")
-                      if (target / t / "release" / "libecscred.a").exists()}
+                      if (build / t / "release" / "libecscred.a").exists()}
     ctx.raw["dist"] = {"wall_s": wall, "sizes": sizes, "unstripped_archives": unstripped}
     mb = 1024 * 1024
     rows = [(f"`dist/{name}`", f"{size / mb:.2f} MiB ({size:,} bytes)")

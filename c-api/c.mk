@@ -41,8 +41,14 @@ C_TEST_DIR = $(abspath $(TARGET_DIR))/c-tests
 
 .PHONY: c-lib header c-header-check install test-c deps-c bench-c c-native-static-libs
 
+# With the CLI in the same command: cargo unifies dependency features only among the
+# packages it builds, and ecscred-c alone gets tokio and hyper without the features the
+# CLI's mock asks for, so that the engine and all above them compiled twice in release
+# (the CLI's graph alone is part of this one, so `make build` reuses it).
+C_RELEASE_PACKAGES := -p ecscred-c -p ecscred-cli
+
 c-lib:
-	$(CARGO) build --release -p ecscred-c
+	$(CARGO) build --release $(C_RELEASE_PACKAGES)
 
 # Rewrites include/ecscred.h from c-api/src (cbindgen, run from a Rust test).
 header:
@@ -56,6 +62,8 @@ c-native-static-libs:
 	$(CARGO) rustc --release -p ecscred-c --crate-type staticlib -- --print native-static-libs 2>&1 \
 	  | sed -n 's/.*native-static-libs: //p'
 
+# Targets that have built c-lib (and so the CLI) before run this with -o c-lib -o build:
+# a cargo command, even one with nothing to do, waits while another holds target/release.
 install: c-lib build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/ecscred \
 	  $(DESTDIR)$(PREFIX)/include/ecscred
@@ -78,11 +86,11 @@ install: c-lib build
 	sed -e 's|@VERSION@|$(C_VERSION)|g' c-api/cmake/ecscredConfigVersion.cmake.in \
 	  >$(DESTDIR)$(PREFIX)/lib/cmake/ecscred/ecscredConfigVersion.cmake
 
-# Installs into a scratch prefix, starts the mock, builds and runs every C/C++ suite.
-test-c: c-header-check
-	$(CARGO) build --release -p ecscred-cli
+# Installs into a scratch prefix, starts the mock (`ecscred mock-metadata`: c-lib builds
+# the CLI too), builds and runs every C/C++ suite.
+test-c: c-header-check c-lib
 	rm -rf $(C_TEST_DIR)/prefix
-	$(MAKE) --no-print-directory install PREFIX=$(C_TEST_DIR)/prefix DESTDIR=
+	$(MAKE) --no-print-directory -o c-lib -o build install PREFIX=$(C_TEST_DIR)/prefix DESTDIR=
 	TARGET_DIR=$(abspath $(TARGET_DIR)) ECSCRED_PREFIX=$(C_TEST_DIR)/prefix tests/c/run.sh test
 
 bench-c:

@@ -20,8 +20,9 @@ BENCH_TARGETS += bench-go
 
 .PHONY: go-prefix test-go bench-go
 
-go-prefix: build
-	$(MAKE) install PREFIX=$(GO_PREFIX)
+# c-lib builds the CLI too.
+go-prefix: c-lib
+	$(MAKE) -o c-lib -o build install PREFIX=$(GO_PREFIX)
 
 test-go: go-prefix
 	@unformatted=$$(gofmt -l go examples/go bench/go); \

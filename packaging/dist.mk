@@ -20,14 +20,21 @@ DIST_ENV = PATH=$(abspath $(PY_VENV))/bin:$$PATH TARGET_DIR=$(TARGET_DIR) DIST_D
 	DIST_ARCHES="$(DIST_ARCHES)" NATIVE_STATIC_LIBS="$(C_NATIVE_STATIC_LIBS)"
 
 TEST_TARGETS += test-dist
-DEPS_TARGETS += deps-dist
+# Both parts, not deps-dist: `make test` passes DEPS_TARGETS as done to the suites' make.
+DEPS_TARGETS += deps-dist-build deps-dist-test
 
 .PHONY: dist test-dist deps-dist deps-dist-build deps-dist-test
 
-dist: deps-dist-build
-	$(DIST_ENV) packaging/dist.sh
+DIST_BUILD = $(DIST_ENV) packaging/dist.sh
 
-test-dist: dist deps-dist-test
+dist: deps-dist-build
+	$(DIST_BUILD)
+
+# dist's recipe, then the tests, in one recipe rather than through a prerequisite: make -j
+# would start the tests only on its next pass over the goals, once it had started a job of
+# every other one (make test's suites), however long before dist had ended.
+test-dist: deps-dist-build deps-dist-test
+	$(DIST_BUILD)
 	$(DIST_ENV) DIST_PYVER=$(DIST_PYVER) PYTHON=$(abspath $(PY)) tests/dist/run.sh
 
 deps-dist: deps-dist-build deps-dist-test

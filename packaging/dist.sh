@@ -17,6 +17,15 @@ dist=${DIST_DIR:-dist}
 arches=${DIST_ARCHES:-x86_64 aarch64}
 version=$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
 stage=$target_dir/dist-stage
+# cargo-zigbuild's builds (both architectures) in a target dir of their own, not in the
+# native builds' one: a cross build puts its host artifacts (build scripts, proc macros)
+# in <target dir>/release and holds that dir's lock meanwhile, so that the native builds of
+# the other suites of `make test` waited for it. maturin's in another one: its zig setup
+# differs from cargo-zigbuild's (other flags and wrappers), and in one target dir each
+# build would recompile in place every crate the other compiled (checked: maturin rebuilt
+# all of them, the host's proc macros too).
+lib_build=$target_dir/dist-lib
+wheel_build=$target_dir/dist-wheel
 
 rm -rf "$dist" "$stage"
 mkdir -p "$dist" "$stage"
@@ -35,15 +44,13 @@ for arch in $arches; do
     *) echo "dist: unknown architecture '$arch' (x86_64 or aarch64)" >&2; exit 2 ;;
   esac
   triple=$arch-unknown-linux-gnu
-  release=$target_dir/$triple/release
+  release=$lib_build/$triple/release
 
   echo "dist: $arch: libecscred and the ecscred command (glibc 2.17)"
-  cargo zigbuild --release --target "$triple.2.17" -p ecscred-c -p ecscred-cli
+  CARGO_TARGET_DIR=$lib_build cargo zigbuild --release --target "$triple.2.17" -p ecscred-c -p ecscred-cli
 
   echo "dist: $arch: the Python wheel (manylinux2014, abi3)"
-  # A target dir of its own: maturin's zig setup differs from cargo-zigbuild's, and in one
-  # target dir each build would recompile every crate the other compiled.
-  CARGO_TARGET_DIR=$target_dir/dist-wheel \
+  CARGO_TARGET_DIR=$wheel_build \
     maturin build --release --zig --compatibility manylinux2014 --target "$triple" \
     -m python/Cargo.toml --out "$dist"
 

@@ -23,8 +23,10 @@ $(PY_VENV)/.ecscred-deps: python/requirements-dev.txt
 	touch $@
 
 # Builds the abi3 wheel with maturin (release profile) and installs it, exactly as a user's
-# `pip install ./python` does.
-python-package: deps-python
+# `pip install ./python` does. After c-lib (order only): both build in target/release, whose
+# crates they share, and cargo lets one build at a time use it: under make -j the other one
+# would wait there, holding a job slot.
+python-package: deps-python | c-lib
 	$(PY) -m pip install --quiet --force-reinstall --no-deps ./python
 
 # pytest exits 5 when it collected nothing: that is a failure too.

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The Go package's link mode follows the build tags even with a warm build cache: builds
-# examples/go static, then with -tags ecscred_dynamic, then static again, all with one
-# GOCACHE, and checks each binary with ldd. (The directives once sat in one file as
-# `#cgo ecscred_dynamic ...` lines, and a cached build ignored the tag change.) Then a
-# fully static build, and builds without cgo, which must fail with a clear message.
+# examples/go static, then with -tags ecscred_dynamic, then static again, all with the
+# user's GOCACHE (warm from the first build on, the standard library from earlier runs;
+# each build links a new binary), and checks each binary with ldd. (The directives once
+# sat in one file as `#cgo ecscred_dynamic ...` lines, and a cached build ignored the tag
+# change.) Then a fully static build, and builds without cgo, which must fail with a
+# clear message.
 # Needs PKG_CONFIG_PATH pointing at an install of libecscred (go/go.mk's GO_ENV).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export GOCACHE=$work/gocache
 
 # build NAME TAGS WANT: WANT is "static" or "dynamic".
 build() {

@@ -27,10 +27,10 @@ BENCH_TARGETS += bench-cpp
 
 .PHONY: test-cpp bench-cpp cpp-prefix cpp-build deps-cpp
 
-cpp-prefix: deps-cpp
-	$(CARGO) build --release -p ecscred-cli
+# c-lib builds the CLI too.
+cpp-prefix: deps-cpp c-lib
 	rm -rf $(CPP_TEST_DIR)/prefix
-	$(MAKE) --no-print-directory install PREFIX=$(CPP_TEST_DIR)/prefix DESTDIR=
+	$(MAKE) --no-print-directory -o c-lib -o build install PREFIX=$(CPP_TEST_DIR)/prefix DESTDIR=
 
 test-cpp: cpp-prefix
 	$(CPP_RUN) test

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # dist/go as a Go user gets it: examples/go (the tutorial's listing, aliyun-oss-go-sdk and
 # the aliyunoss adapter) copied out of the repository, its replace pointed at dist/go, built
-# with PATH without Rust, PKG_CONFIG_PATH unset and a pkg-config that fails if called, a
-# fresh GOCACHE; the binary links libecscred statically (ldd) and lists the bucket from the
-# local OSS test server with credentials from the mock metadata service.
+# with PATH without Rust, PKG_CONFIG_PATH unset and a pkg-config that fails if called, the
+# user's Go build cache (the standard library compiled once per machine; the new binary is
+# linked from dist/go's archive); the binary links libecscred statically (ldd) and lists
+# the bucket from the local OSS test server with credentials from the mock metadata service.
 # Another platform (linux/riscv64) stops with the message of link_unsupported.go.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +16,7 @@ mkdir -p "$work/bin" "$work/consumer"
 printf '#!/bin/sh\necho "pkg-config must not be needed: $*" >&2\nexit 1\n' >"$work/bin/pkg-config"
 chmod +x "$work/bin/pkg-config"
 PATH=$work/bin:$(path_without_rust)
-export PATH GOCACHE=$work/gocache GOFLAGS=-mod=mod
+export PATH GOFLAGS=-mod=mod
 unset PKG_CONFIG_PATH CGO_CFLAGS CGO_LDFLAGS
 cp "$repo"/examples/go/go.mod "$repo"/examples/go/go.sum "$repo"/examples/go/*.go "$work/consumer/"
 cd "$work/consumer"

@@ -24,12 +24,14 @@ FAULTS_CFLAGS = -std=c11 -O2 -Wall -Wextra -Wpedantic -Werror
 
 faults-drivers: faults-driver-rs faults-driver-c faults-driver-go
 
-faults-driver-rs:
-	$(CARGO) build --release -p ecscred-faults-driver
+# With c-lib's packages, for the same reason as there (c-api/c.mk): one release graph,
+# after c-lib's build, which other targets wait for too.
+faults-driver-rs: c-lib
+	$(CARGO) build --release -p ecscred-faults-driver $(C_RELEASE_PACKAGES)
 
 faults-driver-c: c-lib
 	rm -rf $(FAULTS_PREFIX)
-	$(MAKE) --no-print-directory install PREFIX=$(FAULTS_PREFIX) DESTDIR=
+	$(MAKE) --no-print-directory -o c-lib -o build install PREFIX=$(FAULTS_PREFIX) DESTDIR=
 	$(CC) $(FAULTS_CFLAGS) tests/faults/driver.c -I$(FAULTS_PREFIX)/include \
 	  -L$(FAULTS_PREFIX)/lib -lecscred -Wl,-rpath,$(FAULTS_PREFIX)/lib -o $(FAULTS_DIR)/driver-c
 
@@ -43,6 +45,7 @@ faults-driver-go: go-prefix
 	cd tests/faults/driver-go && $(GO_ENV) $(GO) build -o $(FAULTS_DIR)/driver-go .
 
 # cpp-build (tests/cpp/cpp.mk): the C++ SDK provider comparison at the end of the report.
-test-faults: build python-package faults-drivers cpp-build
+# c-lib builds the CLI too.
+test-faults: c-lib python-package faults-drivers cpp-build
 	$(PY) tests/faults/matrix.py --target-dir $(abspath $(TARGET_DIR)) --python $(abspath $(PY)) \
 	  --cpp-bench $(CPP_BENCH)
