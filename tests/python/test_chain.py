@@ -353,7 +353,8 @@ def test_other_providers_report_their_source(mock: MockMetadataServer) -> None:
 
 
 def test_profile_secrets_stay_out_of_errors(home: Path) -> None:
-    # A secret that is not valid (a non-ASCII character), and a mode that does not exist.
+    # A secret that is not valid (a non-ASCII character), and a mode that does not exist
+    # (never quoted: a secret pasted into the wrong field must not reach a message).
     bad_secret = PROFILE_SECRET + "\u00e9"
     cli_config(home, {**ak_profile(), "access_key_secret": bad_secret})
     with pytest.raises(ecscred.InvalidConfigError) as raised:
@@ -363,7 +364,8 @@ def test_profile_secrets_stay_out_of_errors(home: Path) -> None:
     cli_config(home, {**ak_profile(), "mode": "Laptop", "sts_token": PROFILE_TOKEN})
     with pytest.raises(ecscred.InvalidConfigError) as raised:
         ecscred.DefaultCredentialsProvider()
-    assert "Laptop" in str(raised.value)
+    assert '"mode" is not one ecscred supports' in str(raised.value)
+    assert "Laptop" not in str(raised.value)
     assert_no_secret(str(raised.value), repr(raised.value))
 
 
