@@ -171,11 +171,16 @@ fn half_set(set: &str, missing: &str) -> Error {
     )
 }
 
-/// A configured credential's config.
-fn static_config(b: &ProviderBuilder, credential: Credential, info: SourceInfo) -> Result<Config> {
+/// The config of a source other than the metadata service, with the builder's timeouts.
+fn source_config(
+    b: &ProviderBuilder,
+    endpoint: String,
+    source: SourceConfig,
+    info: SourceInfo,
+) -> Result<Config> {
     b.check_timeouts()?;
     Ok(Config {
-        endpoint: String::new(),
+        endpoint,
         role: None,
         disabled: false,
         v1_disabled: false,
@@ -183,9 +188,19 @@ fn static_config(b: &ProviderBuilder, credential: Credential, info: SourceInfo) 
         read_timeout: b.read_timeout,
         fetch_timeout: b.fetch_timeout,
         token_ttl: b.token_ttl,
-        source: SourceConfig::Static(StaticCredential(credential)),
+        source,
         info,
     })
+}
+
+/// A configured credential's config.
+fn static_config(b: &ProviderBuilder, credential: Credential, info: SourceInfo) -> Result<Config> {
+    source_config(
+        b,
+        String::new(),
+        SourceConfig::Static(StaticCredential(credential)),
+        info,
+    )
 }
 
 /// OIDC from the variables (or options): `None` when none of the three is set; an error
@@ -638,17 +653,10 @@ fn assume_role(
     let endpoint =
         b.resolved_sts_endpoint(region.as_deref().map(|r| (r.as_str(), vpc, what.as_str())))?;
     let extra_roots = b.sts_extra_roots()?;
-    b.check_timeouts()?;
-    Ok(Config {
+    source_config(
+        b,
         endpoint,
-        role: None,
-        disabled: false,
-        v1_disabled: false,
-        connect_timeout: b.connect_timeout,
-        read_timeout: b.read_timeout,
-        fetch_timeout: b.fetch_timeout,
-        token_ttl: b.token_ttl,
-        source: SourceConfig::AssumeRole(AssumeRoleConfig {
+        SourceConfig::AssumeRole(AssumeRoleConfig {
             base: Box::new(base),
             role_arn,
             session_name,
@@ -658,24 +666,17 @@ fn assume_role(
             extra_roots,
         }),
         info,
-    })
+    )
 }
 
 fn process_config(b: &ProviderBuilder, command: &str, info: SourceInfo) -> Result<Config> {
     let argv: Vec<String> = command.split_whitespace().map(str::to_owned).collect();
-    b.check_timeouts()?;
-    Ok(Config {
-        endpoint: String::new(),
-        role: None,
-        disabled: false,
-        v1_disabled: false,
-        connect_timeout: b.connect_timeout,
-        read_timeout: b.read_timeout,
-        fetch_timeout: b.fetch_timeout,
-        token_ttl: b.token_ttl,
-        source: SourceConfig::Process(ProcessConfig { argv }),
+    source_config(
+        b,
+        String::new(),
+        SourceConfig::Process(ProcessConfig { argv }),
         info,
-    })
+    )
 }
 
 /// The credentials URI source: `None` when no URI is configured.
@@ -710,20 +711,13 @@ fn uri_config(b: &ProviderBuilder, raw: &str, info: SourceInfo, by: &str) -> Res
             "the credentials URI must not carry user info".to_owned(),
         ));
     }
-    b.check_timeouts()?;
-    Ok(Config {
-        endpoint: origin,
-        role: None,
-        disabled: false,
-        v1_disabled: false,
-        connect_timeout: b.connect_timeout,
-        read_timeout: b.read_timeout,
-        fetch_timeout: b.fetch_timeout,
-        token_ttl: b.token_ttl,
-        source: SourceConfig::Uri(UriConfig {
+    source_config(
+        b,
+        origin,
+        SourceConfig::Uri(UriConfig {
             url: url.to_string(),
             extra_roots: b.sts_extra_roots()?,
         }),
         info,
-    })
+    )
 }

@@ -816,8 +816,8 @@ pub(crate) fn normalize_sts_endpoint(raw: &str) -> std::result::Result<String, S
         "http" if loopback => {}
         "http" => {
             return Err(format!(
-                "{shown}: plain http:// is allowed only to a loopback address; STS is reached \
-                 over https:// with a verified certificate"
+                "{shown}: plain http:// is allowed only to a loopback address; use https:// \
+                 (the certificate is verified)"
             ))
         }
         _ => return Err(format!("{shown}: only https:// is supported")),

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use crate::clock::{unix_millis, Clock};
 use crate::config::{AssumeRoleConfig, Config};
 use crate::credential::Credential;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::source::sts::StsClient;
+use crate::source::within_fetch_timeout;
 use crate::source::Source;
 
 pub(crate) struct AssumeRoleClient {
@@ -40,15 +41,12 @@ impl AssumeRoleClient {
 
     /// Gets the signing credential, then the role's, within the fetch timeout.
     pub(crate) async fn fetch(&self) -> Result<Credential> {
-        let deadline = self.config.fetch_timeout;
-        match tokio::time::timeout(deadline, self.fetch_untimed()).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::timeout(
-                format!("STS AssumeRole at {}", self.config.endpoint),
-                deadline,
-            )
-            .note("fetch_timeout reached")),
-        }
+        within_fetch_timeout(
+            &self.config,
+            || format!("STS AssumeRole at {}", self.config.endpoint),
+            self.fetch_untimed(),
+        )
+        .await
     }
 
     async fn fetch_untimed(&self) -> Result<Credential> {

@@ -25,9 +25,11 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig};
 use crate::credential::Credential;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::imds::MetadataClient;
 use crate::schedule::RefreshPolicy;
+use crate::wire::format_timestamp;
+use std::time::SystemTime;
 
 /// A fetching client for the configured source.
 pub(crate) enum Source {
@@ -85,6 +87,36 @@ impl Source {
             Source::Uri(client) => client.fetch().await,
         }
     }
+}
+
+/// `fetch`'s result, or a timeout error naming `what` once `config`'s fetch timeout ends.
+pub(crate) async fn within_fetch_timeout<T>(
+    config: &Config,
+    what: impl FnOnce() -> String,
+    fetch: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    let deadline = config.fetch_timeout;
+    match tokio::time::timeout(deadline, fetch).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::timeout(what(), deadline).note("fetch_timeout reached")),
+    }
+}
+
+/// `credential`, unless it has already expired at `now` (then an invalid response from
+/// `what`: a clock or server problem, never a credential to hand out).
+pub(crate) fn unexpired(what: &str, credential: Credential, now: SystemTime) -> Result<Credential> {
+    if credential.is_expired_at(now) {
+        return Err(Error::new(
+            ErrorKind::InvalidResponse,
+            format!(
+                "{what} returned a credential that expired at {} (now {}); check the \
+                 clock",
+                format_timestamp(credential.expiration()),
+                format_timestamp(now),
+            ),
+        ));
+    }
+    Ok(credential)
 }
 
 /// How credentials of `config`'s source are refreshed (known before any client exists).

@@ -13,6 +13,7 @@ use crate::config::{Config, OidcConfig};
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::sts::StsClient;
+use crate::source::within_fetch_timeout;
 
 /// Largest token file accepted; projected tokens are 1 to 2 KiB.
 const MAX_TOKEN_FILE: u64 = 64 * 1024;
@@ -41,15 +42,12 @@ impl OidcClient {
 
     /// Reads the token file and exchanges the token, within the fetch timeout.
     pub(crate) async fn fetch(&self) -> Result<Credential> {
-        let deadline = self.config.fetch_timeout;
-        match tokio::time::timeout(deadline, self.fetch_untimed()).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::timeout(
-                format!("STS AssumeRoleWithOIDC at {}", self.config.endpoint),
-                deadline,
-            )
-            .note("fetch_timeout reached")),
-        }
+        within_fetch_timeout(
+            &self.config,
+            || format!("STS AssumeRoleWithOIDC at {}", self.config.endpoint),
+            self.fetch_untimed(),
+        )
+        .await
     }
 
     async fn fetch_untimed(&self) -> Result<Credential> {

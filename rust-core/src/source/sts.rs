@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{self, root_cause, ConnectCounter, Failure, Reply, MAX_ATTEMPTS};
-use crate::source::signature;
+use crate::source::{signature, unexpired};
 use crate::wire::{format_timestamp, parse_timestamp};
 
 /// The STS API version every call names.
@@ -277,19 +277,7 @@ impl StsClient {
         }
         let credential = parse_credentials(&reply.body)
             .map_err(|why| Error::new(ErrorKind::InvalidResponse, format!("{what}: {why}")))?;
-        let now = self.clock.now();
-        if credential.is_expired_at(now) {
-            return Err(Error::new(
-                ErrorKind::InvalidResponse,
-                format!(
-                    "{what} returned a credential that expired at {} (now {}); check the \
-                     clock",
-                    format_timestamp(credential.expiration()),
-                    format_timestamp(now),
-                ),
-            ));
-        }
-        Ok(credential)
+        unexpired(&what, credential, self.clock.now())
     }
 
     /// A plain `GET` of `url` on this client's transport (the credentials URI source), with

@@ -13,7 +13,8 @@ use crate::config::{Config, UriConfig};
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::sts::StsClient;
-use crate::wire::{format_timestamp, parse_credential};
+use crate::source::{unexpired, within_fetch_timeout};
+use crate::wire::parse_credential;
 
 pub(crate) struct UriClient {
     http: StsClient,
@@ -46,13 +47,12 @@ impl UriClient {
     /// GETs the credential, within the fetch timeout.
     pub(crate) async fn fetch(&self) -> Result<Credential> {
         let what = format!("the credentials URI at {}", self.config.endpoint);
-        let deadline = self.config.fetch_timeout;
-        let reply = match tokio::time::timeout(deadline, self.http.get(&what, &self.url)).await {
-            Ok(reply) => reply?,
-            Err(_) => {
-                return Err(Error::timeout(&what, deadline).note("fetch_timeout reached"));
-            }
-        };
+        let reply = within_fetch_timeout(
+            &self.config,
+            || what.clone(),
+            self.http.get(&what, &self.url),
+        )
+        .await?;
         if reply.status != StatusCode::OK {
             let kind = if reply.status.is_redirection() {
                 ErrorKind::InvalidResponse
@@ -67,18 +67,6 @@ impl UriClient {
         }
         let credential = parse_credential(&reply.body)
             .map_err(|e| Error::new(ErrorKind::InvalidResponse, format!("{what}: {e}")))?;
-        let now = self.clock.now();
-        if credential.is_expired_at(now) {
-            return Err(Error::new(
-                ErrorKind::InvalidResponse,
-                format!(
-                    "{what} returned a credential that expired at {} (now {}); check the \
-                     server and the clock",
-                    format_timestamp(credential.expiration()),
-                    format_timestamp(now),
-                ),
-            ));
-        }
-        Ok(credential)
+        unexpired(&what, credential, self.clock.now())
     }
 }
