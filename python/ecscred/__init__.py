@@ -21,6 +21,11 @@ Environment (read when a provider is built; options win): ``ALIBABA_CLOUD_ECS_ME
 (role), ``ALIBABA_CLOUD_ECS_METADATA_DISABLED``, ``ALIBABA_CLOUD_IMDSV1_DISABLED``,
 ``ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT``.
 
+The same program off ECS (an ACK pod with RRSA, a CI job with an AccessKey in the
+environment, a laptop with an aliyun CLI profile): ``ecscred.DefaultCredentialsProvider()``
+is the default credential chain, decided once from the configuration; every adapter takes
+it as ``provider=`` (``get_provider_name()`` and ``source_info`` say which source won).
+
 The one-liners (``EcsRamRoleAuth``, ``credential_client``, ``sdk_core_credential`` without
 ``provider=``) share the process-wide provider of their role and options, as
 ``get_credentials()`` does: building one per request costs no fetch.
@@ -32,13 +37,15 @@ Failures raise :class:`CredentialError` subclasses; warnings of the engine go to
 
 import atexit
 import logging
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from ._ecscred import (
     Credentials,
+    DefaultCredentialsProvider,
     EcsRamRoleCredentialsProvider,
     OidcRoleArnCredentialsProvider,
     RefreshStatus,
+    SourceInfo,
     __version__,
 )
 from ._ecscred import shared_provider as _shared_provider
@@ -60,13 +67,15 @@ from .credentials_client import credential_client
 from .oss import EcsRamRoleAuth
 
 if TYPE_CHECKING:
-    from .sdk_core import EcsRamRoleStsCredential
+    from .sdk_core import EcsRamRoleStsCredential, ProviderAccessKeyCredential
 
 __all__ = [
     "__version__",
     "Credentials",
     "EcsRamRoleCredentialsProvider",
     "OidcRoleArnCredentialsProvider",
+    "DefaultCredentialsProvider",
+    "SourceInfo",
     "RefreshStatus",
     "EcsRamRoleAuth",
     "get_credentials",
@@ -112,7 +121,7 @@ def get_credentials(role_name: Optional[str] = None) -> Credentials:
 
 def sdk_core_credential(
     role_name: Optional[str] = None, *, provider: Any = None, **provider_options: Any
-) -> "EcsRamRoleStsCredential":
+) -> "Union[EcsRamRoleStsCredential, ProviderAccessKeyCredential]":
     """A credential for aliyun-python-sdk-core's ``AcsClient(credential=...)`` that signs
     each request with one snapshot; see :func:`ecscred.sdk_core.sdk_core_credential`.
 

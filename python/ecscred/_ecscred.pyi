@@ -3,7 +3,8 @@
 
 import datetime
 import os
-from typing import Awaitable, Dict, List, NoReturn, Optional, Tuple, Union, final
+import pathlib
+from typing import Awaitable, Dict, List, Literal, NoReturn, Optional, Tuple, Union, final
 
 from typing_extensions import disjoint_base
 
@@ -14,6 +15,8 @@ __all__ = [
     "Credentials",
     "EcsRamRoleCredentialsProvider",
     "OidcRoleArnCredentialsProvider",
+    "DefaultCredentialsProvider",
+    "SourceInfo",
     "RefreshStatus",
     "ManualClock",
     "MockServer",
@@ -30,21 +33,27 @@ __version__: str
 
 @final
 class Credentials:
-    """An immutable STS credential snapshot; ``repr`` redacts the secret and the token."""
+    """An immutable credential snapshot; ``repr`` redacts the secret and the token.
+
+    A long-term AccessKey (from the environment or a profile) has no security token
+    (``security_token`` is ``None``) and never expires (``expires`` is ``False``,
+    ``expiration`` reads 9998-12-31T23:59:59Z)."""
 
     @property
     def access_key_id(self) -> str: ...
     @property
     def access_key_secret(self) -> str: ...
     @property
-    def security_token(self) -> str: ...
+    def security_token(self) -> Optional[str]: ...
     @property
     def expiration(self) -> datetime.datetime: ...
+    @property
+    def expires(self) -> bool: ...
     @property
     def last_updated(self) -> Optional[datetime.datetime]: ...
     def get_access_key_id(self) -> str: ...
     def get_access_key_secret(self) -> str: ...
-    def get_security_token(self) -> str: ...
+    def get_security_token(self) -> Optional[str]: ...
     def get_provider_name(self) -> str: ...
     def has_keys(self) -> bool: ...
     def is_expired(self) -> bool: ...
@@ -85,6 +94,8 @@ class EcsRamRoleCredentialsProvider:
     def get_provider_name(self) -> str: ...
     def refresh_status(self) -> RefreshStatus: ...
     @property
+    def source_info(self) -> SourceInfo: ...
+    @property
     def endpoint(self) -> str: ...
     @property
     def role_name(self) -> Optional[str]: ...
@@ -117,6 +128,70 @@ class OidcRoleArnCredentialsProvider(EcsRamRoleCredentialsProvider):
         fetch_timeout: Optional[float] = None,
         clock: Optional[ManualClock] = None,
     ) -> OidcRoleArnCredentialsProvider: ...
+
+_SourceName = Literal["chain", "env", "oidc", "profile", "ecs", "uri"]
+
+@final
+class DefaultCredentialsProvider(EcsRamRoleCredentialsProvider):
+    """Gets, caches and refreshes the credential of the source the default credential chain
+    selects (environment AccessKey, OIDC, aliyun CLI profile, credentials ini profile, ECS
+    RAM role named, credentials URI, ECS RAM role), or of the one ``source`` pins.
+
+    Decided once, from the options, the variables and the profile files, when built (no
+    thread, no network, no signal handler); a configured source that fails is reported,
+    never skipped. ``profile``, ``config_file``, ``credentials_file``, ``credentials_uri``
+    fall back to ``ALIBABA_CLOUD_PROFILE``, ``ALIBABA_CLOUD_CONFIG_FILE``,
+    ``ALIBABA_CLOUD_CREDENTIALS_FILE``, ``ALIBABA_CLOUD_CREDENTIALS_URI``; the other options
+    are those of :class:`EcsRamRoleCredentialsProvider` and
+    :class:`OidcRoleArnCredentialsProvider` (durations and timeouts in seconds);
+    ``help()`` lists them all with their ranges.
+    """
+
+    def __new__(
+        cls,
+        *,
+        source: _SourceName = "chain",
+        profile: Optional[str] = None,
+        config_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        credentials_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        credentials_uri: Optional[str] = None,
+        role_name: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        disable_imds_v1: Optional[bool] = None,
+        disabled: Optional[bool] = None,
+        token_ttl: Optional[float] = None,
+        role_arn: Optional[str] = None,
+        oidc_provider_arn: Optional[str] = None,
+        oidc_token_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        role_session_name: Optional[str] = None,
+        duration: Optional[float] = None,
+        policy: Optional[str] = None,
+        sts_endpoint: Optional[str] = None,
+        sts_extra_root_pem: Optional[str] = None,
+        connect_timeout: Optional[float] = None,
+        read_timeout: Optional[float] = None,
+        fetch_timeout: Optional[float] = None,
+        clock: Optional[ManualClock] = None,
+    ) -> DefaultCredentialsProvider: ...
+
+@final
+class SourceInfo:
+    """Which source a provider uses and what selected it; holds no secret."""
+
+    @property
+    def kind(self) -> Literal["ecs", "oidc", "env", "profile", "uri"]: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def provider_name(self) -> str: ...
+    @property
+    def selected_by(self) -> str: ...
+    @property
+    def file(self) -> Optional[pathlib.Path]: ...
+    @property
+    def profile(self) -> Optional[str]: ...
+    @property
+    def chain(self) -> bool: ...
 
 @final
 class RefreshStatus:

@@ -10,9 +10,12 @@
 
 tea-openapi asks the credential once per request (``get_credential()``, or
 ``await get_credential_async()`` from the ``*_async`` methods) and signs with the id,
-secret and token of the one model it gets back: alibabacloud-credentials'
-``Client(provider=...)`` builds that model from one :class:`~ecscred.Credentials`
-snapshot, so a request is never signed with parts of two credentials.
+secret and token of the one model it gets back: the client builds that model from one
+:class:`~ecscred.Credentials` snapshot, so a request is never signed with parts of two
+credentials. The model's ``type`` says what the snapshot is: ``"access_key"`` for a
+long-term AccessKey (no ``security_token``: tea-openapi then sends no token), else the
+provider's name (``"ecs_ram_role"``, ``"default/oidc_role_arn"``...), as
+alibabacloud-credentials' own ``Client(provider=...)`` has it.
 
 Errors: tea-openapi 0.4 (darabonba) turns every exception raised while it prepares a
 request into ``UnretryableException`` (the cause only in ``inner_exception``) unless it is
@@ -45,8 +48,8 @@ def credential_client(
     role_name: Optional[str] = None, *, provider: Any = None, **provider_options: Any
 ) -> "_Client":
     """An ``alibabacloud_credentials.client.Client`` over an
-    :class:`~ecscred.EcsRamRoleCredentialsProvider`, for
-    ``alibabacloud_tea_openapi.models.Config(credential=...)``.
+    :class:`~ecscred.EcsRamRoleCredentialsProvider` (or any ecscred provider: OIDC, the
+    default chain), for ``alibabacloud_tea_openapi.models.Config(credential=...)``.
 
     Cheap to build, even per request: without ``provider=`` it uses the process-wide
     provider of its role and options (the one ``ecscred.get_credentials()`` uses too).
@@ -64,12 +67,54 @@ def credential_client(
     """
     try:
         from alibabacloud_credentials.client import Client
+        from alibabacloud_credentials.models import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
+            CredentialModel,
+        )
     except ImportError as e:
         raise ImportError(
             "ecscred.credential_client needs alibabacloud-credentials "
             "(pip install alibabacloud-credentials; tea-openapi SDKs depend on it already)"
         ) from e
-    return Client(provider=_SdkProvider(provider_for(role_name, provider, provider_options)))
+    client = _CLIENTS.get(Client)
+    if client is None:
+        client = _CLIENTS.setdefault(Client, _client_class(Client, CredentialModel))
+    return client(provider=_SdkProvider(provider_for(role_name, provider, provider_options)))
+
+
+# alibabacloud-credentials' Client → its subclass below (made once).
+_CLIENTS: Dict[Any, Any] = {}
+
+
+def _client_class(client: Any, model: Any) -> Any:
+    """A subclass of alibabacloud-credentials' ``Client`` (``client``) whose
+    ``get_credential()`` (what tea-openapi calls) builds each model from one snapshot and
+    types it by its token: ``"access_key"`` without one, else the provider's name (what
+    ``Client(provider=...)`` says)."""
+
+    def __init__(self: Any, *, provider: "_SdkProvider") -> None:
+        client.__init__(self, provider=provider)
+        self._ecscred_provider = provider
+        self._sts_type = provider.get_provider_name()
+
+    def to_model(self: Any, credentials: Credentials) -> Any:
+        token = credentials.security_token
+        return model(
+            access_key_id=credentials.access_key_id,
+            access_key_secret=credentials.access_key_secret,
+            security_token=token,
+            type=self._sts_type if token is not None else "access_key",
+            provider_name=credentials.get_provider_name(),
+        )
+
+    def get_credential(self: Any) -> Any:
+        return to_model(self, self._ecscred_provider.get_credentials())
+
+    async def get_credential_async(self: Any) -> Any:
+        return to_model(self, await self._ecscred_provider.get_credentials_async())
+
+    methods = {"__init__": __init__, "get_credential": get_credential,
+               "get_credential_async": get_credential_async, "__module__": __name__}
+    return type("ProviderClient", (client,), methods)
 
 
 class _SdkProvider:

@@ -39,8 +39,11 @@ class EcsRamRoleAuth:
         role_name: the RAM role; ``None``: ``ALIBABA_CLOUD_ECS_METADATA``, else discovered.
         auth_version: ``"v1"`` (oss2's default), ``"v2"`` or ``"v4"``. V4 needs a Bucket
             (or Service) built with ``region=...``, exactly like ``oss2.ProviderAuthV4``.
-        provider: an existing :class:`~ecscred.EcsRamRoleCredentialsProvider` to share
-            (then give no other provider option).
+        provider: an existing provider to share (then give no other provider option):
+            :class:`~ecscred.EcsRamRoleCredentialsProvider`, or its subclasses
+            :class:`~ecscred.OidcRoleArnCredentialsProvider` and
+            :class:`~ecscred.DefaultCredentialsProvider` (a long-term AccessKey of the
+            chain is sent without a security token, as ``oss2.Auth`` does).
         endpoint, disable_imds_v1, connect_timeout, read_timeout, fetch_timeout: options
             of the shared provider used when ``provider`` is ``None`` (timeouts in
             seconds; see :class:`~ecscred.EcsRamRoleCredentialsProvider`).

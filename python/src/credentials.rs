@@ -17,43 +17,61 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{IntoPyDict, PyString};
 
-/// An STS credential of the instance's RAM role: immutable; `repr` redacts the secret and
-/// the security token.
+/// A credential: immutable; `repr` redacts the secret and the security token. An STS
+/// credential has a security token and an expiration; a long-term AccessKey (from the
+/// environment or a profile) has neither: `security_token` is `None` and `expires` is
+/// `False` (its `expiration` then reads 9998-12-31T23:59:59Z).
 #[pyclass(frozen, module = "ecscred", name = "Credentials")]
 pub(crate) struct Credentials {
-    /// The AccessKeyId (`STS.…`).
+    /// The AccessKeyId (`STS.…` for an STS credential).
     #[pyo3(get)]
     access_key_id: Py<PyString>,
     /// The AccessKeySecret. Never log it.
     #[pyo3(get)]
     access_key_secret: Py<PyString>,
-    /// The SecurityToken. Never log it.
+    /// The SecurityToken, `None` for a long-term AccessKey (as alibabacloud-credentials
+    /// has it). Never log it.
     #[pyo3(get)]
-    security_token: Py<PyString>,
+    security_token: Option<Py<PyString>>,
     /// When the credential stops working: an aware `datetime` in UTC.
     #[pyo3(get)]
     expiration: Py<PyAny>,
+    /// `False` for a credential that never expires (a long-term AccessKey, an STS token
+    /// configured without its expiration): it is never refreshed.
+    #[pyo3(get)]
+    expires: bool,
     /// When the metadata service issued it (aware UTC `datetime`), or `None`.
     #[pyo3(get)]
     last_updated: Py<PyAny>,
     expires_at: SystemTime,
     /// `YYYY-MM-DDThh:mm:ssZ`, for `repr`.
     expiration_text: String,
+    /// The name of the provider's source (`get_provider_name()`).
+    provider_name: Py<PyString>,
 }
 
 impl Credentials {
-    pub(crate) fn new(py: Python<'_>, c: &Credential) -> PyResult<Credentials> {
+    /// The snapshot of `c`, which the source named `provider_name` gave.
+    pub(crate) fn new(
+        py: Python<'_>,
+        c: &Credential,
+        provider_name: &str,
+    ) -> PyResult<Credentials> {
         Ok(Credentials {
             access_key_id: PyString::new(py, c.access_key_id()).unbind(),
             access_key_secret: PyString::new(py, c.access_key_secret()).unbind(),
-            security_token: PyString::new(py, c.security_token()).unbind(),
+            security_token: c
+                .has_security_token()
+                .then(|| PyString::new(py, c.security_token()).unbind()),
             expiration: utc_datetime(py, "Expiration", c.expiration())?.unbind(),
             last_updated: match c.last_updated() {
                 Some(t) => utc_datetime(py, "LastUpdated", t)?.unbind(),
                 None => py.None(),
             },
+            expires: c.expires(),
             expires_at: c.expiration(),
             expiration_text: ecscred::wire::format_timestamp(c.expiration()),
+            provider_name: PyString::new(py, provider_name).unbind(),
         })
     }
 }
@@ -72,16 +90,18 @@ impl Credentials {
         self.access_key_secret.clone_ref(py)
     }
 
-    /// oss2 interface: the SecurityToken.
+    /// oss2 interface: the SecurityToken, `None` for a long-term AccessKey (oss2 then
+    /// sends no token).
     #[pyo3(name = "get_security_token")]
-    fn oss2_security_token(&self, py: Python<'_>) -> Py<PyString> {
-        self.security_token.clone_ref(py)
+    fn oss2_security_token(&self, py: Python<'_>) -> Option<Py<PyString>> {
+        self.security_token.as_ref().map(|t| t.clone_ref(py))
     }
 
-    /// alibabacloud-credentials interface: `"ecs_ram_role"`, the name its own ECS RAM role
-    /// provider reports (tea-openapi sends it as `x-acs-credentials-provider`).
-    fn get_provider_name(&self) -> &'static str {
-        crate::provider::PROVIDER_NAME
+    /// alibabacloud-credentials interface: the name of the provider's source, e.g.
+    /// `"ecs_ram_role"` or `"default/env"` (tea-openapi sends it as
+    /// `x-acs-credentials-provider`).
+    fn get_provider_name(&self, py: Python<'_>) -> Py<PyString> {
+        self.provider_name.clone_ref(py)
     }
 
     /// alibabacloud-oss-v2 interface: always `True` (a credential always has both keys).
@@ -90,16 +110,20 @@ impl Credentials {
     }
 
     /// alibabacloud-oss-v2 interface: `True` once the system clock has reached the
-    /// expiration. A provider never hands out an expired credential; a snapshot kept
-    /// for long can expire.
+    /// expiration (never for a credential that does not expire). A provider never hands
+    /// out an expired credential; a snapshot kept for long can expire.
     fn is_expired(&self) -> bool {
-        SystemTime::now() >= self.expires_at
+        self.expires && SystemTime::now() >= self.expires_at
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let token = match self.security_token {
+            Some(_) => "<redacted>",
+            None => "None",
+        };
         Ok(format!(
             "Credentials(access_key_id={}, access_key_secret=<redacted>, \
-             security_token=<redacted>, expiration='{}')",
+             security_token={token}, expiration='{}')",
             self.access_key_id.bind(py).repr()?,
             self.expiration_text
         ))

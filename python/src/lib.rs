@@ -8,12 +8,15 @@
 //! The hand-written `ecscred/__init__.py` is the public face; this module is private and
 //! its stubs are `ecscred/_ecscred.pyi` (checked against the built module by the tests).
 
+mod chain;
 mod credentials;
 mod errors;
 mod gil;
 mod logging;
 mod oidc;
+mod options;
 mod provider;
+mod source;
 mod status;
 mod testing;
 
@@ -33,6 +36,8 @@ fn _ecscred(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<credentials::Credentials>()?;
     m.add_class::<provider::EcsRamRoleCredentialsProvider>()?;
     m.add_class::<oidc::OidcRoleArnCredentialsProvider>()?;
+    m.add_class::<chain::DefaultCredentialsProvider>()?;
+    m.add_class::<source::SourceInfo>()?;
     m.add_class::<testing::MockSts>()?;
     m.add_class::<status::RefreshStatus>()?;
     m.add_class::<testing::ManualClock>()?;

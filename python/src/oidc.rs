@@ -4,19 +4,17 @@
 //! A subclass of `EcsRamRoleCredentialsProvider`: it has the same interface
 //! (`get_credentials()`, `cached_credentials()`, `get_credentials_async()`, ...), so every
 //! adapter that takes the ECS provider (oss2, alibabacloud-oss-v2, tea-openapi's
-//! credential client, sdk-core) takes this one. Only the constructor, the provider name and
-//! the repr differ; the core does the rest.
+//! credential client, sdk-core) takes this one. Only the constructor and the repr differ
+//! (the provider name, `"oidc_role_arn"`, is the core's); the core does the rest.
 
-use ecscred::{Provider, SourceKind};
+use ecscred::SourceKind;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use crate::errors::to_py_err;
-use crate::provider::{seconds, EcsRamRoleCredentialsProvider};
+use crate::options::Options;
+use crate::provider::EcsRamRoleCredentialsProvider;
 use crate::testing::ManualClock;
-
-/// What alibabacloud-credentials' own OIDC provider calls itself.
-const PROVIDER_NAME: &str = "oidc_role_arn";
 
 /// Gets, caches and refreshes the STS credential of a RAM role assumed with an OIDC token.
 #[pyclass(frozen, extends = EcsRamRoleCredentialsProvider, module = "ecscred", name = "OidcRoleArnCredentialsProvider")]
@@ -59,54 +57,29 @@ impl OidcRoleArnCredentialsProvider {
         fetch_timeout: Option<&Bound<'_, PyAny>>,
         clock: Option<PyRef<'_, ManualClock>>,
     ) -> PyResult<(Self, EcsRamRoleCredentialsProvider)> {
-        crate::logging::refresh_threshold(py);
-        let mut b = Provider::builder().source(SourceKind::Oidc);
-        if let Some(v) = role_arn {
-            b = b.role_arn(v);
+        let provider = Options {
+            source: SourceKind::Oidc,
+            role_arn,
+            oidc_provider_arn,
+            oidc_token_file,
+            role_session_name,
+            duration,
+            policy,
+            sts_endpoint,
+            sts_extra_root_pem,
+            connect_timeout,
+            read_timeout,
+            fetch_timeout,
+            clock,
+            ..Options::default()
         }
-        if let Some(v) = oidc_provider_arn {
-            b = b.oidc_provider_arn(v);
-        }
-        if let Some(v) = oidc_token_file {
-            b = b.oidc_token_file(v);
-        }
-        if let Some(v) = role_session_name {
-            b = b.role_session_name(v);
-        }
-        if let Some(v) = seconds(py, "duration", duration)? {
-            b = b.duration(v);
-        }
-        if let Some(v) = policy {
-            b = b.policy(v);
-        }
-        if let Some(v) = sts_endpoint {
-            b = b.sts_endpoint(v);
-        }
-        if let Some(v) = sts_extra_root_pem {
-            b = b.sts_extra_root_pem(v);
-        }
-        if let Some(t) = seconds(py, "connect_timeout", connect_timeout)? {
-            b = b.connect_timeout(t);
-        }
-        if let Some(t) = seconds(py, "read_timeout", read_timeout)? {
-            b = b.read_timeout(t);
-        }
-        if let Some(t) = seconds(py, "fetch_timeout", fetch_timeout)? {
-            b = b.fetch_timeout(t);
-        }
-        if let Some(clock) = clock {
-            b = b.clock(clock.shared());
-        }
-        let provider = b.build().map_err(|e| to_py_err(py, &e))?;
+        .builder(py)?
+        .build()
+        .map_err(|e| to_py_err(py, &e))?;
         Ok((
             OidcRoleArnCredentialsProvider {},
             EcsRamRoleCredentialsProvider::wrap(provider),
         ))
-    }
-
-    /// alibabacloud-credentials interface: `"oidc_role_arn"`.
-    fn get_provider_name(&self) -> &'static str {
-        PROVIDER_NAME
     }
 
     fn __repr__(slf: PyRef<'_, Self>) -> PyResult<String> {

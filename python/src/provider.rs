@@ -22,13 +22,10 @@ use pyo3::types::PyString;
 use crate::credentials::Credentials;
 use crate::errors::{invalid_config, to_py_err};
 use crate::gil;
+use crate::options::Options;
+use crate::source::SourceInfo;
 use crate::status::RefreshStatus;
 use crate::testing::ManualClock;
-
-/// What alibabacloud-credentials' own ECS RAM role provider calls itself; its `Client`
-/// uses a provider's name as the credential type, which tea-openapi signs with an
-/// AccessKey (anything but `"bearer"`).
-pub(crate) const PROVIDER_NAME: &str = "ecs_ram_role";
 
 /// The last credential translated, and its translation.
 struct Translated {
@@ -87,6 +84,11 @@ impl EcsRamRoleCredentialsProvider {
         }
     }
 
+    /// The core provider.
+    pub(crate) fn inner(&self) -> &Provider {
+        &self.inner
+    }
+
     /// The Python snapshot of `credential`: the one made last time if it is the same.
     fn snapshot(&self, py: Python<'_>, credential: Arc<Credential>) -> PyResult<Py<Credentials>> {
         if let Some(last) = self.last.load().as_ref() {
@@ -96,7 +98,8 @@ impl EcsRamRoleCredentialsProvider {
         }
         // Makes Python objects, the first time through a `PyOnceLock`: see `gil::call_python`.
         gil::call_python(py, |py| {
-            let snapshot = Py::new(py, Credentials::new(py, &credential)?)?;
+            let name = self.inner.provider_name();
+            let snapshot = Py::new(py, Credentials::new(py, &credential, &name)?)?;
             self.last.store(Some(Arc::new(Translated {
                 credential,
                 snapshot: snapshot.clone_ref(py),
@@ -143,48 +146,31 @@ pub(crate) fn seconds(
 /// The core builder for the options of `EcsRamRoleCredentialsProvider(...)` and
 /// `shared_provider(...)`.
 #[allow(clippy::too_many_arguments)]
-fn builder(
-    py: Python<'_>,
+fn builder<'py>(
+    py: Python<'py>,
     role_name: Option<String>,
     endpoint: Option<String>,
     disable_imds_v1: Option<bool>,
     disabled: Option<bool>,
-    connect_timeout: Option<&Bound<'_, PyAny>>,
-    read_timeout: Option<&Bound<'_, PyAny>>,
-    fetch_timeout: Option<&Bound<'_, PyAny>>,
-    token_ttl: Option<&Bound<'_, PyAny>>,
-    clock: Option<PyRef<'_, ManualClock>>,
+    connect_timeout: Option<&Bound<'py, PyAny>>,
+    read_timeout: Option<&Bound<'py, PyAny>>,
+    fetch_timeout: Option<&Bound<'py, PyAny>>,
+    token_ttl: Option<&Bound<'py, PyAny>>,
+    clock: Option<PyRef<'py, ManualClock>>,
 ) -> PyResult<ProviderBuilder> {
-    crate::logging::refresh_threshold(py);
-    let mut builder = Provider::builder();
-    if let Some(role) = role_name {
-        builder = builder.role_name(role);
+    Options {
+        role_name,
+        endpoint,
+        disable_imds_v1,
+        disabled,
+        connect_timeout,
+        read_timeout,
+        fetch_timeout,
+        token_ttl,
+        clock,
+        ..Options::default()
     }
-    if let Some(url) = endpoint {
-        builder = builder.endpoint(url);
-    }
-    if let Some(flag) = disable_imds_v1 {
-        builder = builder.disable_imds_v1(flag);
-    }
-    if let Some(flag) = disabled {
-        builder = builder.disabled(flag);
-    }
-    if let Some(t) = seconds(py, "connect_timeout", connect_timeout)? {
-        builder = builder.connect_timeout(t);
-    }
-    if let Some(t) = seconds(py, "read_timeout", read_timeout)? {
-        builder = builder.read_timeout(t);
-    }
-    if let Some(t) = seconds(py, "fetch_timeout", fetch_timeout)? {
-        builder = builder.fetch_timeout(t);
-    }
-    if let Some(t) = seconds(py, "token_ttl", token_ttl)? {
-        builder = builder.token_ttl(t);
-    }
-    if let Some(clock) = clock {
-        builder = builder.clock(clock.shared());
-    }
-    Ok(builder)
+    .builder(py)
 }
 
 #[pymethods]
@@ -277,9 +263,19 @@ impl EcsRamRoleCredentialsProvider {
         })
     }
 
-    /// alibabacloud-credentials interface: `"ecs_ram_role"`.
-    fn get_provider_name(&self) -> &'static str {
-        PROVIDER_NAME
+    /// alibabacloud-credentials interface: the source's name, `"ecs_ram_role"` here,
+    /// `"oidc_role_arn"` for the OIDC provider, `"default/<source>"` for the chain's choice
+    /// (`"default/env"`, `"default/cli_profile/static_ak"`, ...). Its `Client` uses it as
+    /// the credential type, which tea-openapi signs with an AccessKey (anything but
+    /// `"bearer"`).
+    fn get_provider_name(&self) -> String {
+        self.inner.provider_name()
+    }
+
+    /// Which source this provider uses and what selected it: a `SourceInfo` (no secret).
+    #[getter]
+    fn source_info(&self) -> SourceInfo {
+        SourceInfo::new(self.inner.source_info())
     }
 
     /// How refreshing is going, for health checks: a `RefreshStatus` (no secret in it).

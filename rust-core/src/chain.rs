@@ -490,10 +490,11 @@ fn cli_profile(
             return Err(Error::new(
                 ErrorKind::InvalidConfig,
                 format!(
-                    "{}: mode {} is not supported (AK, StsToken, RamRoleArn, \
-                     ChainableRamRoleArn, EcsRamRole, OIDC, External, CredentialsURI)",
+                    "{}: its \"mode\" is not one ecscred supports (AK, StsToken, \
+                     RamRoleArn, ChainableRamRoleArn, EcsRamRole, OIDC, External, \
+                     CredentialsURI){}",
                     p.describe(),
-                    shown(other)
+                    rsa_hint(other)
                 ),
             ))
         }
@@ -551,15 +552,24 @@ fn ini_profile(b: &ProviderBuilder, p: &Profile) -> Result<Config> {
             config.info = info("oidc_role_arn");
             Ok(config)
         }
-        other => Err(Error::new(
+        _ => Err(Error::new(
             ErrorKind::InvalidConfig,
             format!(
-                "{}: type {} is not supported (access_key, ecs_ram_role, ram_role_arn, \
-                 oidc_role_arn)",
+                "{}: its \"type\" is not one ecscred supports (access_key, ecs_ram_role, \
+                 ram_role_arn, oidc_role_arn)",
                 p.describe(),
-                shown(other)
             ),
         )),
+    }
+}
+
+/// A word on the aliyun CLI's modes that ecscred knows but does not serve (the value is
+/// compared, never shown: a misplaced secret must not reach a message).
+fn rsa_hint(mode: &str) -> &'static str {
+    match mode {
+        "RsaKeyPair" => "; RsaKeyPair is retired by Alibaba Cloud",
+        "CloudSSO" => "; for CloudSSO, use an External profile running `aliyun sso`",
+        _ => "",
     }
 }
 

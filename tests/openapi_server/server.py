@@ -15,8 +15,9 @@ recomputes signatures without any SDK):
 
 Keys come from the mock metadata service (and the mock STS, when given) through the OSS test server's
 :class:`~tests.oss_server.server.KeyStore` (its admin endpoint, full values): an STS
-AccessKeyId must come with its own token, and a credential whose Expiration has passed on
-the mock's clock is refused. Errors are the OpenAPI JSON error shape with the codes the
+AccessKeyId must come with its own token, a permanent (static) AccessKey with none at all
+(not even an empty one), and a credential whose Expiration has passed on the mock's clock
+is refused. Errors are the OpenAPI JSON error shape with the codes the
 real services use (``InvalidAccessKeyId.NotFound``, ``SignatureDoesNotMatch``,
 ``InvalidSecurityToken.MismatchWithAccessKey``, ``InvalidSecurityToken.Expired``, ...).
 
@@ -107,7 +108,7 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         self._request_id = str(uuid.uuid4()).upper()
         self._ak: Optional[str] = None
-        self._token = "absent"
+        self._token = False
         self._expiration: Optional[float] = None
         self._scheme = "anonymous"
         self._action: Optional[str] = None
@@ -132,8 +133,7 @@ class Handler(BaseHTTPRequestHandler):
                                           "Message": f"test server error: {e!r}"}, "InternalError"
         self.server.record({"method": self.command, "scheme": self._scheme,
                             "action": self._action, "access_key_id": self._ak,
-                            "token": self._token,
-                            "expiration": self._expiration, "status": status, "code": code})
+                            "security_token": self._token, "expiration": self._expiration, "status": status, "code": code})
         self._send(status, payload)
 
     def do_GET(self) -> None:
@@ -171,10 +171,11 @@ class Handler(BaseHTTPRequestHandler):
         raise ApiError(400, "MissingParameter", "The input parameter Signature that is "
                                                 "mandatory for processing this request is not supplied.")
 
-    def _credential(self, ak: str, token: Optional[str]) -> Dict[str, Any]:
-        """The identity of ``ak`` (with its secret) after the token and expiry checks."""
+    def _credential(self, ak: str, token: Optional[str], empty_ok: bool = False) -> Dict[str, Any]:
+        """The identity of ``ak`` (with its secret) after the token and expiry checks;
+        ``empty_ok``: an empty token counts as none with a permanent key."""
         self._ak = ak
-        self._token = "absent" if token is None else "empty" if token == "" else "present"
+        self._token = token is not None
         found = self.server.keys.lookup(ak)
         if found is None:
             raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
@@ -191,7 +192,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.server.keys.now(found) >= _parse_utc(found["expiration"]):  # the mock's clock
                 raise ApiError(400, "InvalidSecurityToken.Expired",
                                "Specified SecurityToken is expired.")
-        elif token:
+        elif token is not None and not (empty_ok and token == ""):  # even an empty one
             raise ApiError(400, "InvalidSecurityToken.Malformed",
                            "A security token was given with a permanent AccessKey.")
         return {"access_key_id": ak, "secret": str(found["access_key_secret"]), "sts": sts,
@@ -237,7 +238,8 @@ class Handler(BaseHTTPRequestHandler):
         if params.get("SignatureMethod") != "HMAC-SHA1" or params.get("SignatureVersion") != "1.0":
             raise ApiError(400, "IncompleteSignature",
                            "SignatureMethod must be HMAC-SHA1 and SignatureVersion 1.0.")
-        identity = self._credential(params.get("AccessKeyId", ""), params.get("SecurityToken"))
+        identity = self._credential(params.get("AccessKeyId", ""), params.get("SecurityToken"),
+                                    empty_ok=self.server.empty_rpc_token)
         self._check_skew(_parse_iso(params.get("Timestamp", "")))
         expected = signing.rpc_signature(identity["secret"],
                                          signing.rpc_string_to_sign(self.command, pairs))
@@ -279,6 +281,7 @@ class _Server(ThreadingHTTPServer):
 
     keys: KeyStore
     role: str
+    empty_rpc_token: bool
     lock: threading.Lock
     log: List[Dict[str, Any]]
 
@@ -296,13 +299,18 @@ class OpenApiTestServer:
         role: the role name GetCallerIdentity reports for STS credentials.
         sts_url, sts_cafile: a mock STS (and its CA's PEM file) whose credentials are
             accepted too.
+        empty_rpc_token: accept an empty ``SecurityToken`` parameter with a permanent key
+            in RPC requests (and record it as sent): aliyun-openapi-cpp-sdk writes one into
+            every RPC request it signs with an AccessKey, its own credentials providers'
+            included. Off by default: an empty token is refused like any other.
     """
 
     def __init__(self, metadata_url: Optional[str] = None, *,
                  keys: Optional[Mapping[str, str]] = None, role: str = "EcsRamRoleTest",
                  port: int = 0, sts_url: Optional[str] = None,
-                 sts_cafile: Optional[str] = None) -> None:
+                 sts_cafile: Optional[str] = None, empty_rpc_token: bool = False) -> None:
         self._server = _Server(("127.0.0.1", port), Handler)
+        self._server.empty_rpc_token = empty_rpc_token
         self._server.keys = KeyStore(metadata_url, keys, sts_url, sts_cafile)
         self._server.role = role
         self._server.lock = threading.Lock()
@@ -326,10 +334,9 @@ class OpenApiTestServer:
 
     @property
     def requests(self) -> List[Dict[str, Any]]:
-        """Every request so far: method, scheme, action, access_key_id, token (``absent``,
-        ``empty`` or ``present``: how the security token was sent; an empty one is accepted
-        with a static key, as the services do), expiration (Unix seconds, ``None`` for a
-        static key or an unknown id), status, code."""
+        """Every request so far: method, scheme, action, access_key_id, security_token
+        (whether one was sent), expiration (Unix seconds, ``None`` for a static key or an
+        unknown id), status, code."""
         with self._server.lock:
             return list(self._server.log)
 

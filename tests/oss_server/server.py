@@ -10,9 +10,9 @@ Every request must be signed, with V1 (``Authorization: OSS ak:sig``), V2 (``OSS
 V4 (``OSS4-HMAC-SHA256 ...``) headers or presigned URLs (V1 ``OSSAccessKeyId``/``Expires``/
 ``Signature``; V2/V4 ``x-oss-*`` query). Signatures are recomputed by ``signing.py``, not by
 an SDK. Keys come from the mock metadata service's admin endpoint (``GET /_mock/credentials``,
-full values): an STS AccessKeyId must come with its own security token, a static (permanent)
-key with none at all (not even an empty one), and a credential whose Expiration has passed
-on the mock's clock is refused (403 ``SecurityTokenExpired``).
+full values): an STS AccessKeyId must come with its own security token, a permanent
+(static) AccessKey with none at all (not even an empty one), and a credential whose
+Expiration has passed on the mock's clock is refused (403 ``SecurityTokenExpired``).
 Errors are OSS-style XML.
 
 Every request is recorded in :attr:`OssTestServer.requests` (method, path, access key id,
@@ -167,15 +167,15 @@ class Handler(BaseHTTPRequestHandler):
             "bucket": self._bucket,
             "key": self._key,
             "access_key_id": self._ak,
+            "security_token": self._token,
             "scheme": self._scheme,
-            "token": self._token,
             "status": status,
         })
 
     def _handle(self, head: bool = False) -> None:
         self._request_id = uuid.uuid4().hex[:24].upper()
         self._ak: Optional[str] = None
-        self._token = "absent"
+        self._token = False
         self._scheme = "anonymous"
         parts = urlsplit(self.path)
         self._path = unquote(parts.path)
@@ -238,16 +238,12 @@ class Handler(BaseHTTPRequestHandler):
     def _credential(self, ak: str, token: Optional[str]) -> str:
         """The secret of ``ak`` after the token and expiry checks."""
         self._ak = ak
-        self._token = _token_state(token)
         found = self.server.keys.lookup(ak)
         if found is None:
             raise OssError(403, "InvalidAccessKeyId",
                            "The OSS Access Key Id you provided does not exist in our records.",
                            OSSAccessKeyId=ak)
-        if found["security_token"] is None and token is not None:
-            # A permanent AccessKey is sent without any token, not with an empty one.
-            raise OssError(403, "InvalidSecurityToken",
-                           "A security token was given with a permanent AccessKey.")
+        self._token = token is not None
         if found["security_token"] is not None:
             if not token:
                 raise OssError(403, "InvalidAccessKeyId",
@@ -256,6 +252,9 @@ class Handler(BaseHTTPRequestHandler):
             if token != found["security_token"]:
                 raise OssError(403, "InvalidSecurityToken",
                                "The security token does not belong to the AccessKeyId.")
+        elif token is not None:  # even an empty one
+            raise OssError(403, "InvalidSecurityToken",
+                           "A security token was given with a permanent AccessKey.")
         if found["expiration"] is not None:
             if self.server.keys.now(found) >= _parse_utc(found["expiration"]):
                 raise OssError(403, "SecurityTokenExpired",
@@ -494,11 +493,6 @@ class Handler(BaseHTTPRequestHandler):
         return 200, xml.encode(), {"Content-Type": "application/xml"}
 
 
-def _token_state(token: Optional[str]) -> str:
-    """How a request carried its security token: ``absent``, ``empty`` or ``present``."""
-    return "absent" if token is None else "empty" if token == "" else "present"
-
-
 def _same(a: str, b: str) -> bool:
     import hmac as _hmac
 
@@ -563,8 +557,8 @@ class OssTestServer:
 
     @property
     def requests(self) -> List[Dict[str, Any]]:
-        """Every request so far: method, path, bucket, key, access_key_id, scheme, token
-        (``absent``, ``empty`` or ``present``: how the security token was sent), status."""
+        """Every request so far: method, path, bucket, key, access_key_id, security_token
+        (whether one was sent), scheme, status."""
         with self._server.lock:
             return list(self._server.log)
 

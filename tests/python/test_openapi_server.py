@@ -84,8 +84,10 @@ def _rpc(server: OpenApiTestServer, cred: Dict[str, Any], *, action: str = "Desc
         ("Action", action), ("Version", "2014-05-26"), ("Format", "JSON"),
         ("AccessKeyId", cred["access_key_id"]), ("SignatureMethod", "HMAC-SHA1"),
         ("SignatureVersion", "1.0"), ("SignatureNonce", str(uuid.uuid4())),
-        ("Timestamp", _now()),
-        ("SecurityToken", cred["security_token"] if token is None else token)]
+        ("Timestamp", _now())]
+    token = cred["security_token"] if token is None else token
+    if token is not None:
+        params.append(("SecurityToken", token))
     sts = signing.rpc_string_to_sign("GET", params)
     params.append(("Signature", signing.rpc_signature(
         cred["access_key_secret"] if secret is None else secret, sts)))
@@ -154,6 +156,16 @@ def test_acs3_refusals(openapi: OpenApiTestServer, cred: Dict[str, Any],
                        tamper: Dict[str, Any], code: str) -> None:
     status, body = _acs3(openapi, cred, body=b"a=b", **tamper)
     assert (status, body["Code"]) == (400, code)
+
+
+def test_a_permanent_key_takes_no_token_not_even_an_empty_one() -> None:
+    key = {"access_key_id": "LTAIstatic", "access_key_secret": "s3cr3t", "security_token": None}
+    with OpenApiTestServer(keys={"LTAIstatic": "s3cr3t"}) as api:
+        assert _rpc(api, key)[0] == 200
+        status, body = _rpc(api, key, token="")
+        assert (status, body["Code"]) == (400, "InvalidSecurityToken.Malformed")
+        assert [(r["security_token"], r["status"]) for r in api.requests] == [
+            (False, 200), (True, 400)]
 
 
 def test_unknown_access_key_id(openapi: OpenApiTestServer, cred: Dict[str, Any]) -> None:

@@ -92,6 +92,11 @@ def test_static_keys_and_refusals() -> None:
         with pytest.raises(oss2.exceptions.ServerError) as info:
             _static(oss, secret="wrong").get_object("test.sh")
         assert (info.value.status, info.value.code) == (403, "SignatureDoesNotMatch")
+        # A permanent key takes no token, not even an empty one.
+        with pytest.raises(oss2.exceptions.ServerError) as info:
+            _static(oss).get_object("test.sh", headers={"x-oss-security-token": ""})
+        assert (info.value.status, info.value.code) == (403, "InvalidSecurityToken")
+        assert [r["security_token"] for r in oss.requests] == [False, False, True]
         with pytest.raises(oss2.exceptions.ServerError) as info:
             _static(oss, key_id="LTAIunknown").get_object("test.sh")
         assert info.value.code == "InvalidAccessKeyId"
