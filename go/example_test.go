@@ -33,3 +33,23 @@ func ExampleGetCredentials() {
 	}
 	fmt.Println(creds.AccessKeyID, creds.Expiration)
 }
+
+// The default credential chain: the same program on ECS, in an ACK pod, in CI and on a
+// laptop. SourceInfo says which source the configuration selected, and why.
+func ExampleNewDefaultProvider() {
+	provider, err := ecscred.NewDefaultProvider()
+	if err != nil {
+		fmt.Println(err) // a configured source that is broken: named, never skipped
+		return
+	}
+	defer provider.Close()
+	fmt.Println(provider.SourceInfo()) // e.g. default/env (selected by ALIBABA_CLOUD_ACCESS_KEY_ID and …)
+	creds, err := provider.Credentials(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if !creds.HasSecurityToken() {
+		fmt.Println("a long-term AccessKey: sign without a token")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -43,9 +44,34 @@ func TestCreateUseCloseDoesNotLeak(t *testing.T) {
 		t.Skip("memory growth is not meaningful under -race")
 	}
 	m := startMock(t)
+	home := chainEnv(t, closedPort(t))
+	config := filepath.Join(home, "config.json")
+	writeCLIConfig(t, config, "dev")
+	for _, c := range []struct {
+		name string
+		new  func() (*ecscred.Provider, error)
+	}{
+		{"NewProvider", func() (*ecscred.Provider, error) {
+			return ecscred.NewProvider(ecscred.WithEndpoint(m.URL), ecscred.WithRoleName("EcsRamRoleTest"))
+		}},
+		// Its string options and SourceInfo's strings cross cgo on every cycle.
+		{"NewDefaultProvider", func() (*ecscred.Provider, error) {
+			p, err := ecscred.NewDefaultProvider(ecscred.WithSource(ecscred.SourceProfile),
+				ecscred.WithConfigFile(config), ecscred.WithProfile("dev"))
+			if err == nil && p.SourceInfo().Profile != "dev" {
+				t.Fatalf("source %v", p.SourceInfo())
+			}
+			return p, err
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) { createUseCloseDoesNotLeak(t, c.new) })
+	}
+}
+
+func createUseCloseDoesNotLeak(t *testing.T, newProvider func() (*ecscred.Provider, error)) {
 	cycle := func(n int) {
 		for i := 0; i < n; i++ {
-			p, err := ecscred.NewProvider(ecscred.WithEndpoint(m.URL), ecscred.WithRoleName("EcsRamRoleTest"))
+			p, err := newProvider()
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -25,15 +25,16 @@ type mockSTS struct {
 	URL, CA, TokenFile string
 }
 
-func startMockSTS(t testing.TB) *mockSTS {
+// startMockSTS starts it with args added (e.g. "--access-key", "ID:SECRET" for AssumeRole).
+func startMockSTS(t testing.TB, args ...string) *mockSTS {
 	t.Helper()
 	dir := t.TempDir()
 	m := &mockSTS{t: t, CA: filepath.Join(dir, "ca.pem"), TokenFile: filepath.Join(dir, "token")}
 	if err := os.WriteFile(m.TokenFile, []byte(oidcTestToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(ecscredBin(t), "mock-sts", "--port", "0", "--token-file", m.TokenFile,
-		"--ca-file", m.CA)
+	cmd := exec.Command(ecscredBin(t), append([]string{"mock-sts", "--port", "0", "--token-file",
+		m.TokenFile, "--ca-file", m.CA}, args...)...)
 	m.URL = startServer(t, cmd)
 	return m
 }

@@ -26,6 +26,15 @@ ecscred_go_new_result ecscred_go_provider_new_oidc(const ecscred_oidc_options *o
     return r;
 }
 
+ecscred_go_new_result ecscred_go_provider_new_source(const ecscred_source_options *options) {
+    ecscred_go_new_result r = {0};
+    r.status = ecscred_provider_new_source(options, &r.provider);
+    if (r.status != ECSCRED_OK) {
+        r.message = last_message();
+    }
+    return r;
+}
+
 ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *role) {
     ecscred_go_result r = {0};
     ecscred_warm_deadline deadline = {0};
@@ -41,6 +50,8 @@ ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *r
     r.access_key_secret = ecscred_credential_access_key_secret(r.credential);
     r.security_token = ecscred_credential_security_token(r.credential);
     r.expiration = ecscred_credential_expiration(r.credential);
+    r.has_security_token = ecscred_credential_has_security_token(r.credential);
+    r.expires = ecscred_credential_expires(r.credential);
     r.until_unix_ms = deadline.until_unix_ms;
     r.epoch = deadline.epoch;
     return r;

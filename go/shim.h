@@ -16,6 +16,9 @@ typedef struct ecscred_go_result {
     const char *access_key_secret;
     const char *security_token;
     int64_t expiration;
+    /* 0 for a long-term AccessKey (security_token ""); 0 for one that never expires. */
+    int has_security_token;
+    int expires;
     /* The engine's warm deadline for it (ecscred_warm_deadline; until_unix_ms 0: none). */
     uint64_t until_unix_ms;
     uint64_t epoch;
@@ -33,6 +36,7 @@ typedef struct ecscred_go_new_result {
 
 ecscred_go_new_result ecscred_go_provider_new(const ecscred_options *options);
 ecscred_go_new_result ecscred_go_provider_new_oidc(const ecscred_oidc_options *options);
+ecscred_go_new_result ecscred_go_provider_new_source(const ecscred_source_options *options);
 /* provider NULL: the process-wide provider for role (NULL: from the environment). With the
  * engine's warm deadline (ecscred_provider_get_credential_until). */
 ecscred_go_result ecscred_go_get(const ecscred_provider *provider, const char *role);

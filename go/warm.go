@@ -76,6 +76,7 @@ func (p *Provider) publish(r *C.ecscred_go_result) Credentials {
 			AccessKeySecret: C.GoString(r.access_key_secret),
 			SecurityToken:   C.GoString(r.security_token),
 			Expiration:      time.Unix(int64(r.expiration), 0).UTC(),
+			neverExpires:    r.expires == 0,
 		}
 	}
 	serve := time.Duration(0)

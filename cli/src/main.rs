@@ -1,5 +1,6 @@
 //! `ecscred`: print the instance's RAM role credential (or the pod's, through STS and
-//! OIDC), or run a mock metadata service or a mock STS.
+//! OIDC, or the default credential chain's), say which source the chain selects, or run
+//! a mock metadata service or a mock STS.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ use ecscred_mock::{Fault, MockConfig, MockServer, MockSts, Mode, StsConfig};
 
 mod mock_uri;
 mod status;
+mod which;
 use status::StatusFormat;
 
 /// Every block the command frees is zeroed first, so that no copy of a secret (in the
@@ -27,28 +29,70 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print the current credential of the instance's RAM role.
+    /// Print the current credential of the instance's RAM role, or of --source.
+    ///
+    /// Without --source, `get` means the ECS RAM role. --source chain is the default
+    /// credential chain of the Alibaba Cloud SDKs, in their order: an AccessKey in the
+    /// environment (ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET), OIDC (ALIBABA_CLOUD_ROLE_ARN,
+    /// _OIDC_PROVIDER_ARN, _OIDC_TOKEN_FILE), a profile of the aliyun CLI's
+    /// ~/.aliyun/config.json, a profile of ~/.alibabacloud/credentials.ini, the ECS RAM
+    /// role named by ALIBABA_CLOUD_ECS_METADATA, ALIBABA_CLOUD_CREDENTIALS_URI, else the
+    /// ECS RAM role (discovered). The chain is decided from the configuration alone: the
+    /// first source configured is the source, and when it fails its error is reported, it
+    /// never falls through to the next. `ecscred which` says which source that is.
+    ///
+    /// A long-term AccessKey has no SecurityToken and never expires: the JSON has
+    /// "SecurityToken": null and "Expiration": null, --format env leaves out those lines,
+    /// --format aliyun-cli says mode "AK".
     ///
     /// Exit status: 0 on success, 2 for usage errors, 10 + the error kind's code otherwise
     /// (11 disabled, 12 invalid config, 13 unreachable, 14 timeout, 15 HTTP status,
     /// 16 role not found, 17 hardened mode, 18 invalid response, 19 internal).
     Get {
-        /// RAM role name (default: ALIBABA_CLOUD_ECS_METADATA, else discovered).
-        #[arg(long)]
-        role: Option<String>,
-        /// Metadata service base URL (default: ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT,
-        /// else http://100.100.100.200).
-        #[arg(long)]
-        endpoint: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
-        /// Where the credential comes from: the ECS metadata service (the instance's
-        /// role), or STS with an OIDC token (an ACK pod's role with RRSA).
+        /// Where the credential comes from.
         #[arg(long, value_enum, default_value_t = SourceArg::Ecs)]
         source: SourceArg,
         #[command(flatten)]
-        oidc: OidcArgs,
+        options: SourceOptions,
+    },
+    /// Say which credential source is used (by default: the one the chain selects) and
+    /// what selected it, without fetching anything and without printing any secret.
+    ///
+    /// Prints the source (env, oidc, profile, ecs, uri), its provider name in the
+    /// alibabacloud-credentials convention (e.g. default/env), what selected it (the
+    /// variables, or the file and profile), the file, the profile, and where it will ask
+    /// (the metadata service, STS, the credentials URI's origin). Reads the variables and
+    /// the profile files only: no request is sent.
+    ///
+    /// The chain's order: ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET (optionally
+    /// ALIBABA_CLOUD_SECURITY_TOKEN); the OIDC variables (ALIBABA_CLOUD_ROLE_ARN,
+    /// _OIDC_PROVIDER_ARN, _OIDC_TOKEN_FILE); the aliyun CLI's config.json
+    /// (ALIBABA_CLOUD_CONFIG_FILE, else ~/.aliyun/config.json; profile
+    /// ALIBABA_CLOUD_PROFILE, else its "current"; skipped when
+    /// ALIBABA_CLOUD_CLI_PROFILE_DISABLED is true); the credentials ini file
+    /// (ALIBABA_CLOUD_CREDENTIALS_FILE, else ~/.alibabacloud/credentials.ini or
+    /// ~/.alibabacloud/credentials; section ALIBABA_CLOUD_PROFILE, else default); the ECS
+    /// RAM role when ALIBABA_CLOUD_ECS_METADATA names it; ALIBABA_CLOUD_CREDENTIALS_URI;
+    /// else the ECS RAM role, discovered (unless ALIBABA_CLOUD_ECS_METADATA_DISABLED).
+    /// Decided from the configuration, never by trying: a source that is configured is
+    /// the source, even when it is broken (a half-set pair of variables, a malformed
+    /// profile file), and its error is reported rather than another source used.
+    ///
+    /// Exit status: 0 when a source is selected, 2 for usage errors, 12 for an invalid
+    /// configuration (the message on stderr names the variable, file, profile or line).
+    #[command(verbatim_doc_comment)]
+    Which {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StatusFormat::Json)]
+        format: StatusFormat,
+        /// The source to describe (chain: the one the default chain selects).
+        #[arg(long, value_enum, default_value_t = SourceArg::Chain)]
+        source: SourceArg,
+        #[command(flatten)]
+        options: SourceOptions,
     },
     /// Serve a mock STS (AssumeRoleWithOIDC, AssumeRole) over HTTPS on 127.0.0.1 until
     /// killed. Prints its URL first; trust the CA it writes to --ca-file, in tests only.
@@ -91,15 +135,17 @@ enum Command {
     MockUri(mock_uri::MockUriArgs),
     /// Check health without printing any secret: fetch now and report.
     ///
-    /// Prints the source, endpoint, role, the credential's expiry, and on failure the last
-    /// error (kind, code, message), the consecutive failures and when the engine would try
-    /// again. Never the AccessKeySecret or the SecurityToken.
+    /// Prints the source, its provider name (e.g. default/env with --source chain), the
+    /// endpoint, role, the credential's expiry (null for one that never expires, such as a
+    /// long-term AccessKey), and on failure the last error (kind, code, message), the
+    /// consecutive failures and when the engine would try again. Never the
+    /// AccessKeySecret or the SecurityToken.
     ///
     /// This command is a fresh process with no cache: "status" means one fetch now (from
-    /// the metadata service, or from STS with --source oidc), not the state of another
-    /// program's provider (a long-running program reports its own through
-    /// refresh_status() in its binding). With --source oidc it reports the STS endpoint
-    /// and the role ARN, never the OIDC token.
+    /// the metadata service, from STS with --source oidc, from the source --source chain
+    /// selects), not the state of another program's provider (a long-running program
+    /// reports its own through refresh_status() in its binding). With --source oidc it
+    /// reports the STS endpoint and the role ARN, never the OIDC token.
     ///
     /// Exit status, for liveness and readiness probes: 0 when a valid credential could be
     /// had, 2 for usage errors, 10 + the error kind's code otherwise (the same codes as
@@ -107,13 +153,6 @@ enum Command {
     /// status, 16 role not found, 17 hardened mode, 18 invalid response, 19 internal).
     #[command(verbatim_doc_comment)]
     Status {
-        /// RAM role name (default: ALIBABA_CLOUD_ECS_METADATA, else discovered).
-        #[arg(long)]
-        role: Option<String>,
-        /// Metadata service base URL (default: ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT,
-        /// else http://100.100.100.200).
-        #[arg(long)]
-        endpoint: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = StatusFormat::Json)]
         format: StatusFormat,
@@ -121,7 +160,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = SourceArg::Ecs)]
         source: SourceArg,
         #[command(flatten)]
-        oidc: OidcArgs,
+        options: SourceOptions,
     },
     /// Serve a mock ECS metadata service on 127.0.0.1 until killed. Prints its URL first.
     ///
@@ -181,35 +220,90 @@ enum Command {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
-    /// The metadata service's own JSON shape.
+    /// The metadata service's own JSON shape ("SecurityToken" and "Expiration" null for
+    /// a long-term AccessKey).
     Json,
     /// `export ALIBABA_CLOUD_…=…` lines for a shell, with the expiry
-    /// (ALIBABA_CLOUD_CREDENTIALS_EXPIRATION, RFC 3339 UTC). On failure nothing is printed
-    /// on stdout, so `creds=$(ecscred get --format env) || exit; eval "$creds"` stops.
+    /// (ALIBABA_CLOUD_CREDENTIALS_EXPIRATION, RFC 3339 UTC); for a long-term AccessKey,
+    /// `unset` lines for the token and the expiry it does not have. On failure nothing is
+    /// printed on stdout, so `creds=$(ecscred get --format env) || exit; eval "$creds"`
+    /// stops.
     Env,
-    /// The JSON that the aliyun CLI's External profile mode reads.
+    /// The JSON that the aliyun CLI's External profile mode reads (mode "StsToken", or
+    /// "AK" for a long-term AccessKey).
     AliyunCli,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum SourceArg {
+    /// The default credential chain: the first source configured (see `ecscred which
+    /// --help` for the order), never falling through to the next.
+    Chain,
     /// The ECS instance metadata service.
     Ecs,
+    /// ALIBABA_CLOUD_ACCESS_KEY_ID, _SECRET and optionally ALIBABA_CLOUD_SECURITY_TOKEN.
+    Env,
     /// STS AssumeRoleWithOIDC with an OIDC token file; never the metadata service.
     Oidc,
+    /// A profile of the aliyun CLI's config.json, else of the credentials ini file.
+    Profile,
+    /// The credentials URI (ALIBABA_CLOUD_CREDENTIALS_URI or --credentials-uri).
+    Uri,
 }
 
 impl SourceArg {
     fn kind(self) -> SourceKind {
         match self {
+            SourceArg::Chain => SourceKind::Chain,
             SourceArg::Ecs => SourceKind::Ecs,
+            SourceArg::Env => SourceKind::Env,
             SourceArg::Oidc => SourceKind::Oidc,
+            SourceArg::Profile => SourceKind::Profile,
+            SourceArg::Uri => SourceKind::Uri,
         }
     }
 }
 
-/// `--source oidc` options of `get` and `status`; each defaults to its ALIBABA_CLOUD_*
-/// variable.
+/// The options of `get`, `status` and `which` that configure the source; each defaults
+/// to its ALIBABA_CLOUD_* variable. Each is accepted only with the sources that read it.
+#[derive(clap::Args)]
+struct SourceOptions {
+    /// RAM role name (default: ALIBABA_CLOUD_ECS_METADATA, else discovered).
+    #[arg(long)]
+    role: Option<String>,
+    /// Metadata service base URL (default: ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT,
+    /// else http://100.100.100.200).
+    #[arg(long)]
+    endpoint: Option<String>,
+    #[command(flatten)]
+    oidc: OidcArgs,
+    #[command(flatten)]
+    files: FileArgs,
+}
+
+/// `--source profile|uri|chain` options.
+#[derive(clap::Args)]
+struct FileArgs {
+    /// The profile of config.json or of the credentials file (default:
+    /// ALIBABA_CLOUD_PROFILE, else config.json's "current", else the ini file's default).
+    #[arg(long)]
+    profile: Option<String>,
+    /// The aliyun CLI's configuration (default: ALIBABA_CLOUD_CONFIG_FILE, else
+    /// ~/.aliyun/config.json).
+    #[arg(long)]
+    config_file: Option<std::path::PathBuf>,
+    /// The credentials ini file (default: ALIBABA_CLOUD_CREDENTIALS_FILE, else
+    /// ~/.alibabacloud/credentials.ini, else ~/.alibabacloud/credentials).
+    #[arg(long)]
+    credentials_file: Option<std::path::PathBuf>,
+    /// The credentials URI: https, or http to a loopback address (default:
+    /// ALIBABA_CLOUD_CREDENTIALS_URI).
+    #[arg(long)]
+    credentials_uri: Option<String>,
+}
+
+/// `--source oidc` options (also read by the chain and by profiles of the OIDC mode);
+/// each defaults to its ALIBABA_CLOUD_* variable.
 #[derive(clap::Args)]
 struct OidcArgs {
     /// Role ARN (default: ALIBABA_CLOUD_ROLE_ARN).
@@ -240,19 +334,7 @@ struct OidcArgs {
 }
 
 impl OidcArgs {
-    fn any(&self) -> bool {
-        self.role_arn.is_some()
-            || self.oidc_provider_arn.is_some()
-            || self.oidc_token_file.is_some()
-            || self.role_session_name.is_some()
-            || self.duration.is_some()
-            || self.policy.is_some()
-            || self.sts_endpoint.is_some()
-            || self.sts_ca_file.is_some()
-    }
-
     fn apply(self, mut b: ecscred::ProviderBuilder) -> Result<ecscred::ProviderBuilder, String> {
-        b = b.source(SourceKind::Oidc);
         if let Some(v) = self.role_arn {
             b = b.role_arn(v);
         }
@@ -296,19 +378,26 @@ enum ModeArg {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Get {
-            role,
-            endpoint,
             format,
             source,
-            oidc,
-        } => get(role, endpoint, format, source, oidc),
+            options,
+        } => match options.builder(source) {
+            Ok(builder) => get(builder, format),
+            Err(code) => code,
+        },
+        Command::Which {
+            format,
+            source,
+            options,
+        } => match options.builder(source) {
+            Ok(builder) => which::which(builder.build(), format),
+            Err(code) => code,
+        },
         Command::Status {
-            role,
-            endpoint,
             format,
             source,
-            oidc,
-        } => match source_builder(role, endpoint, source, oidc) {
+            options,
+        } => match options.builder(source) {
             Ok(builder) => status::status(builder.build(), source.kind(), format),
             Err(code) => code,
         },
@@ -341,55 +430,108 @@ fn main() -> ExitCode {
     }
 }
 
-/// The provider builder for the `--role` and `--endpoint` flags.
-fn builder(role: Option<String>, endpoint: Option<String>) -> ecscred::ProviderBuilder {
-    let mut builder = Provider::builder();
-    if let Some(role) = role {
-        builder = builder.role_name(role);
+impl SourceOptions {
+    /// The flags given, each with the sources that read it.
+    fn given(&self) -> Vec<(&'static str, &'static [SourceArg])> {
+        use SourceArg::{Chain, Ecs, Oidc, Profile, Uri};
+        let (o, f) = (&self.oidc, &self.files);
+        [
+            ("--role", self.role.is_some(), &[Ecs, Profile, Chain][..]),
+            (
+                "--endpoint",
+                self.endpoint.is_some(),
+                &[Ecs, Profile, Chain],
+            ),
+            ("--role-arn", o.role_arn.is_some(), &[Oidc, Chain]),
+            (
+                "--oidc-provider-arn",
+                o.oidc_provider_arn.is_some(),
+                &[Oidc, Chain],
+            ),
+            (
+                "--oidc-token-file",
+                o.oidc_token_file.is_some(),
+                &[Oidc, Chain],
+            ),
+            (
+                "--role-session-name",
+                o.role_session_name.is_some(),
+                &[Oidc, Profile, Chain],
+            ),
+            ("--duration", o.duration.is_some(), &[Oidc, Profile, Chain]),
+            ("--policy", o.policy.is_some(), &[Oidc, Profile, Chain]),
+            (
+                "--sts-endpoint",
+                o.sts_endpoint.is_some(),
+                &[Oidc, Profile, Chain],
+            ),
+            (
+                "--sts-ca-file",
+                o.sts_ca_file.is_some(),
+                &[Oidc, Profile, Uri, Chain],
+            ),
+            ("--profile", f.profile.is_some(), &[Profile, Chain]),
+            ("--config-file", f.config_file.is_some(), &[Profile, Chain]),
+            (
+                "--credentials-file",
+                f.credentials_file.is_some(),
+                &[Profile, Chain],
+            ),
+            (
+                "--credentials-uri",
+                f.credentials_uri.is_some(),
+                &[Uri, Chain],
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, given, _)| *given)
+        .map(|(flag, _, sources)| (flag, sources))
+        .collect()
     }
-    if let Some(endpoint) = endpoint {
-        builder = builder.endpoint(endpoint);
-    }
-    builder
-}
 
-/// The provider builder for `--source` and its flags, or the exit status of a usage error
-/// (2) or of an unreadable `--sts-ca-file` (12, invalid config), already reported on
-/// stderr.
-fn source_builder(
-    role: Option<String>,
-    endpoint: Option<String>,
-    source: SourceArg,
-    oidc: OidcArgs,
-) -> Result<ecscred::ProviderBuilder, ExitCode> {
-    match source {
-        SourceArg::Ecs if oidc.any() => {
-            eprintln!("ecscred: the STS/OIDC options need --source oidc");
-            Err(ExitCode::from(2))
+    /// The provider builder for `source` and these flags, or the exit status of a usage
+    /// error (2: a flag that `source` does not read) or of an unreadable `--sts-ca-file`
+    /// (12, invalid config), already reported on stderr.
+    fn builder(self, source: SourceArg) -> Result<ecscred::ProviderBuilder, ExitCode> {
+        for (flag, sources) in self.given() {
+            if !sources.contains(&source) {
+                let names: Vec<&str> = sources.iter().map(|s| s.kind().as_str()).collect();
+                eprintln!(
+                    "ecscred: {flag} is not read by --source {}: it is for --source {}",
+                    source.kind().as_str(),
+                    names.join(", ")
+                );
+                return Err(ExitCode::from(2));
+            }
         }
-        SourceArg::Oidc if role.is_some() || endpoint.is_some() => {
-            eprintln!("ecscred: --role and --endpoint are for --source ecs (the metadata service)");
-            Err(ExitCode::from(2))
+        let mut b = Provider::builder().source(source.kind());
+        if let Some(role) = self.role {
+            b = b.role_name(role);
         }
-        SourceArg::Ecs => Ok(builder(role, endpoint)),
-        SourceArg::Oidc => oidc.apply(Provider::builder()).map_err(|why| {
+        if let Some(endpoint) = self.endpoint {
+            b = b.endpoint(endpoint);
+        }
+        let files = self.files;
+        if let Some(v) = files.profile {
+            b = b.profile(v);
+        }
+        if let Some(v) = files.config_file {
+            b = b.config_file(v);
+        }
+        if let Some(v) = files.credentials_file {
+            b = b.credentials_file(v);
+        }
+        if let Some(v) = files.credentials_uri {
+            b = b.credentials_uri(v);
+        }
+        self.oidc.apply(b).map_err(|why| {
             eprintln!("ecscred: {why}");
             ExitCode::from(10 + ecscred::ErrorKind::InvalidConfig.code() as u8)
-        }),
+        })
     }
 }
 
-fn get(
-    role: Option<String>,
-    endpoint: Option<String>,
-    format: Format,
-    source: SourceArg,
-    oidc: OidcArgs,
-) -> ExitCode {
-    let builder = match source_builder(role, endpoint, source, oidc) {
-        Ok(builder) => builder,
-        Err(code) => return code,
-    };
+fn get(builder: ecscred::ProviderBuilder, format: Format) -> ExitCode {
     match builder.build().and_then(|p| p.credential()) {
         Ok(credential) => {
             println!("{}", render(&credential, format));
@@ -402,13 +544,20 @@ fn get(
     }
 }
 
+/// The credential in `format`. A long-term AccessKey has no SecurityToken and never
+/// expires: JSON says so with `null`, the env lines leave out the token and the expiry,
+/// the aliyun CLI's External JSON says mode "AK".
 fn render(c: &Credential, format: Format) -> String {
+    let token = c.has_security_token().then(|| c.security_token());
+    let expiration = c
+        .expires()
+        .then(|| ecscred::wire::format_timestamp(c.expiration()));
     match format {
         Format::Json => serde_json::json!({
             "AccessKeyId": c.access_key_id(),
             "AccessKeySecret": c.access_key_secret(),
-            "SecurityToken": c.security_token(),
-            "Expiration": ecscred::wire::format_timestamp(c.expiration()),
+            "SecurityToken": token,
+            "Expiration": expiration,
             "LastUpdated": c.last_updated()
                 .map(ecscred::wire::format_timestamp),
             "Code": "Success",
@@ -416,23 +565,48 @@ fn render(c: &Credential, format: Format) -> String {
         .to_string(),
         // Values are visible ASCII without quotes or spaces (checked when parsed), so they
         // need no shell quoting; single quotes are used anyway for safety.
-        Format::Env => format!(
-            "export ALIBABA_CLOUD_ACCESS_KEY_ID='{}'\n\
-             export ALIBABA_CLOUD_ACCESS_KEY_SECRET='{}'\n\
-             export ALIBABA_CLOUD_SECURITY_TOKEN='{}'\n\
-             export ALIBABA_CLOUD_CREDENTIALS_EXPIRATION='{}'",
-            shell_safe(c.access_key_id()),
-            shell_safe(c.access_key_secret()),
-            shell_safe(c.security_token()),
-            ecscred::wire::format_timestamp(c.expiration()),
-        ),
+        Format::Env => {
+            let mut lines = vec![
+                format!(
+                    "export ALIBABA_CLOUD_ACCESS_KEY_ID='{}'",
+                    shell_safe(c.access_key_id())
+                ),
+                format!(
+                    "export ALIBABA_CLOUD_ACCESS_KEY_SECRET='{}'",
+                    shell_safe(c.access_key_secret())
+                ),
+            ];
+            // What the credential lacks is unset, so that an earlier `eval` leaves no
+            // stale token or expiry behind for the new key.
+            lines.push(match token {
+                Some(token) => format!(
+                    "export ALIBABA_CLOUD_SECURITY_TOKEN='{}'",
+                    shell_safe(token)
+                ),
+                None => "unset ALIBABA_CLOUD_SECURITY_TOKEN".to_owned(),
+            });
+            lines.push(match expiration {
+                Some(expiration) => {
+                    format!("export ALIBABA_CLOUD_CREDENTIALS_EXPIRATION='{expiration}'")
+                }
+                None => "unset ALIBABA_CLOUD_CREDENTIALS_EXPIRATION".to_owned(),
+            });
+            lines.join("\n")
+        }
         // aliyun-cli unmarshals this into its profile (config/profile.go, External mode).
-        Format::AliyunCli => serde_json::json!({
-            "mode": "StsToken",
-            "access_key_id": c.access_key_id(),
-            "access_key_secret": c.access_key_secret(),
-            "sts_token": c.security_token(),
-        })
+        Format::AliyunCli => match token {
+            Some(token) => serde_json::json!({
+                "mode": "StsToken",
+                "access_key_id": c.access_key_id(),
+                "access_key_secret": c.access_key_secret(),
+                "sts_token": token,
+            }),
+            None => serde_json::json!({
+                "mode": "AK",
+                "access_key_id": c.access_key_id(),
+                "access_key_secret": c.access_key_secret(),
+            }),
+        }
         .to_string(),
     }
 }

@@ -1,10 +1,11 @@
 //! `ecscred status`: a health check that prints no secret.
 //!
 //! The command is a fresh process: it has no cache and no history, so "status" means
-//! "fetch now and report" (source, endpoint, role or role ARN, expiry, and on failure the
-//! error, the failure count and when the engine would try again). The OIDC token is never
-//! read into the report: only its source's STS endpoint and role ARN are. A long-running program reports the health
-//! of its own provider through `refresh_status()` in its binding.
+//! "fetch now and report" (source, provider name, endpoint, role or role ARN, expiry
+//! (none for a credential that never expires), and on failure the error, the failure
+//! count and when the engine would try again). The OIDC token is never read into the
+//! report: only its source's STS endpoint and role ARN are. A long-running program
+//! reports the health of its own provider through `refresh_status()` in its binding.
 
 use std::process::ExitCode;
 
@@ -58,9 +59,16 @@ pub fn status(
     let mut report = json!({
         "healthy": outcome.is_ok(),
         "source": source_name(provider.source()),
-        "endpoint": provider.endpoint(),
+        "provider_name": provider.provider_name(),
+        // A configured credential (an AccessKey) asks no service: no endpoint.
+        "endpoint": Some(provider.endpoint()).filter(|e| !e.is_empty()),
         "role": provider.role_name(),
-        "expiration": outcome.as_ref().ok().map(|c| format_timestamp(c.expiration())),
+        // null too for a credential that never expires (a long-term AccessKey).
+        "expiration": outcome
+            .as_ref()
+            .ok()
+            .filter(|c| c.expires())
+            .map(|c| format_timestamp(c.expiration())),
         "last_error": error.or(status.last_error.as_ref()).map(error_json),
         "consecutive_failures": status.consecutive_failures,
         "next_attempt_at": status.next_attempt_at.map(format_timestamp),
@@ -109,14 +117,24 @@ fn print(report: &Value, format: StatusFormat) {
                 }
             );
             println!("source: {}", text("source"));
-            if report.get("endpoint").is_some() {
-                println!("endpoint: {}", text("endpoint"));
+            if report.get("provider_name").is_some() {
+                println!("provider name: {}", text("provider_name"));
+                if report["endpoint"].is_string() {
+                    println!("endpoint: {}", text("endpoint"));
+                }
                 match (report.get("role_arn"), &report["role"]) {
                     (Some(Value::String(arn)), _) => println!("role arn: {arn}"),
                     (_, Value::String(role)) => println!("role: {role}"),
-                    _ => println!("role: discovered from the metadata service"),
+                    _ if report["source"] == source_name(SourceKind::Ecs) => {
+                        println!("role: discovered from the metadata service")
+                    }
+                    _ => {}
                 }
-                println!("expiration: {}", text("expiration"));
+                if report["healthy"] == true && report["expiration"].is_null() {
+                    println!("expiration: never");
+                } else {
+                    println!("expiration: {}", text("expiration"));
+                }
                 println!("consecutive failures: {}", text("consecutive_failures"));
             }
             match &report["last_error"] {
@@ -128,7 +146,7 @@ fn print(report: &Value, format: StatusFormat) {
                 ),
                 _ => println!("last error: none"),
             }
-            if report.get("endpoint").is_some() {
+            if report.get("provider_name").is_some() {
                 println!("next attempt: {}", text("next_attempt_at"));
             }
         }

@@ -22,10 +22,20 @@ import (
 	ecscred "github.com/ecscred/ecscred/go"
 )
 
-// ProviderName is what the adapter calls itself: the name of credentials-go's own ECS
-// RAM role credential, which darabonba-openapi sends as x-acs-credentials-provider and
-// signs with an AccessKey.
+// ProviderName is what the adapter of an ECS RAM role provider (ecscred.NewProvider,
+// ecscred.Default) calls itself: the name of credentials-go's own ECS RAM role
+// credential. Other providers go by their own ecscred.Provider.ProviderName, e.g.
+// "oidc_role_arn" or "default/env" for the default chain's choice of the environment's
+// AccessKey. darabonba-openapi sends it as x-acs-credentials-provider.
 const ProviderName = "ecs_ram_role"
+
+// The credential types (credentials-go's Type) the adapter reports: an STS credential of
+// the ECS RAM role, another STS credential, and a long-term AccessKey (no token).
+const (
+	TypeECSRAMRole = "ecs_ram_role"
+	TypeSTS        = "sts"
+	TypeAccessKey  = "access_key"
+)
 
 // Credential satisfies credentials-go's credentials.Credential (what
 // darabonba-openapi's Config.Credential takes) and providers.CredentialsProvider. It is
@@ -50,9 +60,23 @@ func (c *Credential) current() (ecscred.Credentials, error) {
 	return c.p.Credentials(context.Background())
 }
 
-// GetCredential returns one snapshot: id, secret and token of the same credential.
-// darabonba-openapi calls it once per request (and again for each retry). Errors are
-// *ecscred.Error values (errors.Is(err, ecscred.ErrUnreachable) and so on).
+// credentialType is the Type of creds from c's provider: access_key without a token,
+// else ecs_ram_role for the metadata service's credential and sts for any other.
+func (c *Credential) credentialType(creds ecscred.Credentials) string {
+	switch {
+	case !creds.HasSecurityToken():
+		return TypeAccessKey
+	case c.p.SourceInfo().Kind == ecscred.SourceECS:
+		return TypeECSRAMRole
+	}
+	return TypeSTS
+}
+
+// GetCredential returns one snapshot: id, secret and token of the same credential, its
+// Type (TypeAccessKey for a long-term AccessKey, whose SecurityToken is "": the SDK then
+// signs without any token) and the provider's name. darabonba-openapi calls it once per
+// request (and again for each retry). Errors are *ecscred.Error values
+// (errors.Is(err, ecscred.ErrUnreachable) and so on).
 func (c *Credential) GetCredential() (*credentials.CredentialModel, error) {
 	creds, err := c.current()
 	if err != nil {
@@ -62,8 +86,8 @@ func (c *Credential) GetCredential() (*credentials.CredentialModel, error) {
 		AccessKeyId:     &creds.AccessKeyID,
 		AccessKeySecret: &creds.AccessKeySecret,
 		SecurityToken:   &creds.SecurityToken,
-		Type:            str(ProviderName),
-		ProviderName:    str(ProviderName),
+		Type:            str(c.credentialType(creds)),
+		ProviderName:    str(c.p.ProviderName()),
 	}, nil
 }
 
@@ -77,12 +101,13 @@ func (c *Credential) GetCredentials() (*providers.Credentials, error) {
 		AccessKeyId:     creds.AccessKeyID,
 		AccessKeySecret: creds.AccessKeySecret,
 		SecurityToken:   creds.SecurityToken,
-		ProviderName:    ProviderName,
+		ProviderName:    c.p.ProviderName(),
 	}, nil
 }
 
-// GetProviderName returns ProviderName.
-func (c *Credential) GetProviderName() string { return ProviderName }
+// GetProviderName returns the provider's name: ProviderName ("ecs_ram_role") for an ECS
+// RAM role provider, else ecscred.Provider.ProviderName (e.g. "default/env").
+func (c *Credential) GetProviderName() string { return c.p.ProviderName() }
 
 // GetAccessKeyId is the deprecated single-field getter of credentials.Credential.
 // Three such calls may straddle a rotation and return fields of two credentials: sign
@@ -113,11 +138,22 @@ func (c *Credential) GetSecurityToken() (*string, error) {
 	return &creds.SecurityToken, nil
 }
 
-// GetBearerToken returns "": an STS credential has no bearer token (as credentials-go's
-// own ECS RAM role credential answers).
+// GetBearerToken returns "": an AccessKey credential has no bearer token (as
+// credentials-go's own ECS RAM role and AccessKey credentials answer).
 func (c *Credential) GetBearerToken() *string { return str("") }
 
-// GetType returns ProviderName ("ecs_ram_role").
-func (c *Credential) GetType() *string { return str(ProviderName) }
+// GetType returns the Type GetCredential would: TypeECSRAMRole for an ECS RAM role
+// provider (without fetching), else that of the current credential (TypeAccessKey or
+// TypeSTS), which may fetch like GetCredential; TypeSTS if that fails.
+func (c *Credential) GetType() *string {
+	if c.p.SourceInfo().Kind == ecscred.SourceECS {
+		return str(TypeECSRAMRole)
+	}
+	creds, err := c.current()
+	if err != nil {
+		return str(TypeSTS)
+	}
+	return str(c.credentialType(creds))
+}
 
 func str(s string) *string { return &s }

@@ -20,18 +20,25 @@ import (
 
 func startMock(t *testing.T, args ...string) string {
 	t.Helper()
-	bin := os.Getenv("ECSCRED_BIN")
-	if bin == "" {
-		abs, err := filepath.Abs("../../target/release/ecscred")
-		if err != nil {
-			t.Fatal(err)
-		}
-		bin = abs
-	}
-	return startServer(t, exec.Command(bin, append([]string{"mock-metadata", "--port", "0"}, args...)...))
+	return startServer(t, exec.Command(ecscredBin(t), append([]string{"mock-metadata", "--port", "0"}, args...)...))
 }
 
-func startOpenAPI(t *testing.T, metadataURL string) string {
+// ecscredBin is the CLI that serves the mocks: $ECSCRED_BIN, else the repository's
+// release build.
+func ecscredBin(t *testing.T) string {
+	if bin := os.Getenv("ECSCRED_BIN"); bin != "" {
+		return bin
+	}
+	abs, err := filepath.Abs("../../target/release/ecscred")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// startOpenAPI also accepts the static keys ("ID:SECRET"), which must come without any
+// security token.
+func startOpenAPI(t *testing.T, metadataURL string, keys ...string) string {
 	t.Helper()
 	repo, err := filepath.Abs("../..")
 	if err != nil {
@@ -41,7 +48,11 @@ func startOpenAPI(t *testing.T, metadataURL string) string {
 	if python == "" {
 		python = "python3"
 	}
-	cmd := exec.Command(python, "-m", "tests.openapi_server", "--metadata-url", metadataURL)
+	args := []string{"-m", "tests.openapi_server", "--metadata-url", metadataURL}
+	for _, key := range keys {
+		args = append(args, "--key", key)
+	}
+	cmd := exec.Command(python, args...)
 	cmd.Dir = repo
 	return startServer(t, cmd)
 }

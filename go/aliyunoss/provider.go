@@ -50,6 +50,8 @@ func (a Provider) GetCredentials() oss.Credentials {
 	return c
 }
 
+// credentials is one snapshot. GetSecurityToken is "" for a long-term AccessKey: the SDK
+// then signs without any token.
 type credentials struct{ c ecscred.Credentials }
 
 func (c credentials) GetAccessKeyID() string     { return c.c.AccessKeyID }

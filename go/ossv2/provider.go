@@ -10,6 +10,7 @@ package ossv2
 
 import (
 	"context"
+	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 	ecscred "github.com/ecscred/ecscred/go"
@@ -26,17 +27,22 @@ var _ credentials.CredentialsProvider = Provider{}
 // bounds the wait when a fetch is needed.
 func New(p *ecscred.Provider) Provider { return Provider{p: p} }
 
-// GetCredentials returns the current credential with its expiration.
+// GetCredentials returns the current credential with its expiration. A long-term
+// AccessKey has SecurityToken "" (the SDK then signs without any token) and Expires nil
+// (the SDK's "never expires").
 func (a Provider) GetCredentials(ctx context.Context) (credentials.Credentials, error) {
 	c, err := a.p.Credentials(ctx)
 	if err != nil {
 		return credentials.Credentials{}, err
 	}
-	expires := c.Expiration
+	var expires *time.Time
+	if c.Expires() {
+		expires = &c.Expiration
+	}
 	return credentials.Credentials{
 		AccessKeyID:     c.AccessKeyID,
 		AccessKeySecret: c.AccessKeySecret,
 		SecurityToken:   c.SecurityToken,
-		Expires:         &expires,
+		Expires:         expires,
 	}, nil
 }
