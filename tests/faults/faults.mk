@@ -1,7 +1,9 @@
 # The fault matrix (tests/faults/, project issue 6): every fault of the mock metadata
 # service against every surface (Rust, C, Python, Go, the Python SDKs, the C++ API and C++
-# SDK adapters), checked against README.md's "How it behaves", then a leak scan of
-# everything the drivers printed. Writes RELIABILITY.md.
+# SDK adapters), checked against README.md's "How it behaves"; the same for the OIDC source
+# (ecscred mock-sts) and the default credential chain (profile files in a HOME of each
+# cell's, ecscred mock-sts --access-key, ecscred mock-uri); then a leak scan of everything
+# the drivers printed. Writes RELIABILITY.md.
 # Included by the top-level Makefile.
 #
 #   make test-faults    builds the drivers and runs tests/faults/matrix.py

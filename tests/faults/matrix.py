@@ -35,16 +35,32 @@ admin endpoint is spoken to over HTTPS trusting that CA):
         sts_endpoint=https://127.0.0.1:PORT sts_ca_file=PATH [read_timeout_ms=...
         fetch_timeout_ms=...]                                 -> ok | err ...
 
+The "Chain: ..." rows drive the default credential chain, configured by the driver's
+environment (the row's ALIBABA_CLOUD_* variables, HOME pointed at a directory of the
+cell's holding the profile files) and these options:
+
+    new source=chain [profile=... config_file=PATH credentials_file=PATH
+        credentials_uri=URL] sts_endpoint=https://127.0.0.1:PORT [sts_ca_file=PATH
+        endpoint=... read_timeout_ms=... fetch_timeout_ms=...]  -> ok | err ...
+
+(`source=env`, `profile` or `uri` pin one source.) Their mocks: `ecscred mock-sts
+--access-key ID:SECRET` (STS AssumeRole for a RamRoleArn profile), `ecscred mock-uri`
+(ALIBABA_CLOUD_CREDENTIALS_URI), and a mock metadata service where a fall-through to
+ECS must show no request.
+
 After all cells: every AccessKeySecret, SecurityToken and metadata token any mock issued
-(fetched from `/_mock/credentials` and `/_mock/tokens` before each mock is stopped), and
-every OIDC token a mock STS accepted or was sent, is
-searched in every driver's captured stdout and stderr, whole or as any 16-character
-piece; a hit fails the cell (the secret itself is never printed). RELIABILITY.md is then
-written (and scanned too). Exit status 1 if any cell failed; the last line is
-"N passed, M failed".
+(fetched from `/_mock/credentials` and `/_mock/tokens` before each mock is stopped),
+every OIDC token a mock STS accepted or was sent, and every secret a cell configured
+itself (the environment's AccessKeySecret, every AccessKeySecret written into a profile
+file) is searched in every driver's captured stdout and stderr, whole or as any
+16-character piece; a hit fails the cell (the secret itself is never printed).
+RELIABILITY.md is then written (and scanned too). Exit status 1 if any cell failed; the
+last line is "N passed, M failed".
 
 Safety: every endpoint is 127.0.0.1 (checked before any driver command is sent); "no
-metadata service" is a closed loopback port.
+metadata service" is a closed loopback port. A chain cell must have its own HOME and
+profile files under the run's log directory, the metadata service disabled or on
+loopback, and a loopback STS endpoint and credentials URI (`check_chain_safe`).
 """
 
 import argparse
@@ -59,6 +75,7 @@ import platform
 import queue
 import re
 import secrets
+import shutil
 import signal
 import socket
 import ssl
@@ -190,6 +207,36 @@ def clean_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     return env
 
 
+def check_chain_safe(env: Mapping[str, str], opts: Mapping[str, object], logs: Path) -> None:
+    """Refuses a `new source=chain` that could reach anything but loopback or read any
+    file outside the run's log directory: HOME and the profile files under it, the
+    metadata service disabled or on loopback, STS (which a RamRoleArn profile would call)
+    and the credentials URI on loopback."""
+
+    def inside(path: str) -> bool:
+        return Path(path).resolve().is_relative_to(logs.resolve())
+
+    if not inside(env.get("HOME", "/")):
+        raise RuntimeError(f"refusing a chain without a HOME of its own (HOME={env.get('HOME')!r})")
+    for key, var in (("config_file", "ALIBABA_CLOUD_CONFIG_FILE"),
+                     ("credentials_file", "ALIBABA_CLOUD_CREDENTIALS_FILE")):
+        for path in (opts.get(key), env.get(var)):
+            if path is not None and not inside(str(path)):
+                raise RuntimeError(f"refusing a chain reading {path!r}")
+    if env.get(DISABLED_ENV) != "true" and not env.get(ENDPOINT_ENV, "").startswith(LOOPBACK):
+        raise RuntimeError("refusing a chain that may fall back to the real metadata service")
+    if "endpoint" in opts and not str(opts["endpoint"]).startswith(LOOPBACK):
+        raise RuntimeError(f"refusing a non-loopback endpoint {opts['endpoint']!r}")
+    if not str(opts.get("sts_endpoint", "")).startswith(STS_LOOPBACK):
+        raise RuntimeError(f"refusing a chain without a loopback STS endpoint ({opts.get('sts_endpoint')!r})")
+    for name in ("ALIBABA_CLOUD_STS_ENDPOINT", "ALIBABA_CLOUD_STS_REGION"):
+        if name in env:
+            raise RuntimeError(f"refusing a chain with {name} set")
+    for uri in (opts.get("credentials_uri"), env.get("ALIBABA_CLOUD_CREDENTIALS_URI")):
+        if uri is not None and not str(uri).startswith(LOOPBACK):
+            raise RuntimeError(f"refusing a non-loopback credentials URI {uri!r}")
+
+
 def closed_port() -> int:
     """A loopback port nothing listens on (bound, then closed)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -255,13 +302,15 @@ class Counters:
 class Mock:
     """One `ecscred mock-metadata` process."""
 
+    COMMAND: Sequence[str] = ("mock-metadata", "--role", ROLE)
+
     def __init__(self, cell: "Cell", name: str, args: Sequence[str]):
         self.cell = cell
         self.name = name
         self.secrets: List[Tuple[str, str]] = []
         self.stopped = False
         self._stderr = open(cell.logdir / f"{name}.stderr", "wb")
-        cmd = [str(cell.paths.ecscred), "mock-metadata", "--port", "0", "--role", ROLE, *args]
+        cmd = [str(cell.paths.ecscred), self.COMMAND[0], "--port", "0", *self.COMMAND[1:], *args]
         self.proc = _started(
             subprocess.Popen(
                 cmd,
@@ -341,6 +390,25 @@ class Mock:
         self._stderr.close()
 
 
+class MockUri(Mock):
+    """One `ecscred mock-uri` process: a credentials server (ALIBABA_CLOUD_CREDENTIALS_URI)
+    with the metadata mock's admin endpoint (no token paths). `uri` is the URL to GET,
+    `url` its origin (the admin endpoint's base)."""
+
+    COMMAND = ("mock-uri",)
+
+    def __init__(self, cell: "Cell", name: str, args: Sequence[str]):
+        super().__init__(cell, name, args)
+        self.uri = self.url
+        self.url = re.sub(r"^(http://127\.0\.0\.1:\d+).*$", r"\1", self.uri)
+
+    def uri_counters(self) -> Dict[str, int]:
+        """requests, credential_gets, max_concurrent."""
+        return self.admin("GET", "/_mock/counters")
+
+    def tokens(self) -> List[str]:
+        return []  # no metadata tokens here
+
 
 def oidc_token() -> str:
     """A fresh JWT-shaped OIDC token (random, so that the leak scan can find it)."""
@@ -353,7 +421,8 @@ class MockSts:
     `file_token` (default: the same). Its admin endpoint is spoken to over HTTPS trusting
     that CA. Files live in a directory without spaces (paths travel as `key=value` words)."""
 
-    def __init__(self, cell: "Cell", name: str, token: str, file_token: Optional[str], faults: Sequence[dict]):
+    def __init__(self, cell: "Cell", name: str, token: str, file_token: Optional[str], faults: Sequence[dict],
+                 access_keys: Sequence[Tuple[str, str]] = ()):
         self.cell = cell
         self.name = name
         self.secrets: List[Tuple[str, str]] = []
@@ -373,6 +442,9 @@ class MockSts:
                "--ca-file", str(self.ca_file)]
         for f in faults:
             cmd += ["--fault", json.dumps(f)]
+        # AccessKeys allowed to sign AssumeRole (a RamRoleArn profile's key).
+        for key_id, secret in access_keys:
+            cmd += ["--access-key", f"{key_id}:{secret}"]
         self.proc = _started(
             subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
                              env=clean_env())
@@ -403,7 +475,8 @@ class MockSts:
             return json.loads(resp.read())
 
     def counters(self) -> Dict[str, int]:
-        """requests (STS calls), issued, token_refusals, max_concurrent."""
+        """requests (STS calls), issued, assume_role, assume_role_with_oidc,
+        token_refusals, signature_refusals, max_concurrent."""
         return self.admin("GET", "/_mock/counters")
 
     def clear(self) -> None:
@@ -519,6 +592,8 @@ class Driver:
         elif opts.get("source") == "oidc":
             if not str(opts.get("sts_endpoint", "")).startswith(STS_LOOPBACK):
                 raise RuntimeError(f"refusing a non-loopback STS endpoint {opts.get('sts_endpoint')!r}")
+        elif opts.get("source") == "chain":
+            check_chain_safe(self.env, opts, self.cell.paths.logs)
         elif not str(opts.get("endpoint", "")).startswith(LOOPBACK):
             raise RuntimeError(f"refusing a non-loopback endpoint {opts.get('endpoint')!r}")
         words = ["new"]
@@ -610,6 +685,8 @@ class Cell:
         self.replies: List[Reply] = []
         self.mocks: List[Mock] = []
         self.sts_mocks: List[MockSts] = []
+        # Secrets the cell configured itself (environment, profile files): leak-scanned too.
+        self.secrets: List[Tuple[str, str]] = []
         self.drivers: List[Driver] = []
         self.text = ""
         self.seconds = 0.0
@@ -688,10 +765,34 @@ class Cell:
         return m
 
     def sts(self, *, token: Optional[str] = None, file_token: Optional[str] = None,
-            faults: Sequence[dict] = ()) -> MockSts:
-        m = MockSts(self, f"sts{len(self.sts_mocks) or ''}", token or oidc_token(), file_token, faults)
+            faults: Sequence[dict] = (), access_keys: Sequence[Tuple[str, str]] = ()) -> MockSts:
+        m = MockSts(self, f"sts{len(self.sts_mocks) or ''}", token or oidc_token(), file_token, faults,
+                    access_keys)
         self.sts_mocks.append(m)
         return m
+
+    def uri(self, *args: str, faults: Sequence[dict] = ()) -> MockUri:
+        fault_args: List[str] = []
+        for f in faults:
+            fault_args += ["--fault", json.dumps(f)]
+        m = MockUri(self, "uri", [*args, *fault_args])
+        self.mocks.append(m)
+        return m
+
+    def home(self) -> Path:
+        """The cell's own HOME (created empty), in a directory without spaces: the chain
+        reads ~/.aliyun/config.json and ~/.alibabacloud/credentials.ini there, never in
+        the real home."""
+        home = self.paths.logs / "_home" / f"{self.fault.id}.{re.sub(r'[^A-Za-z0-9]+', '-', self.surface)}"
+        if home.exists():
+            shutil.rmtree(home)
+        home.mkdir(parents=True)
+        return home
+
+    def secret(self, label: str, value: str) -> str:
+        """Records a secret the cell configures, for the leak scan; returns it."""
+        self.secrets.append((label, value))
+        return value
 
     def driver(self, env: Optional[Dict[str, str]] = None) -> Driver:
         d = Driver(self, clean_env(env))
@@ -1169,6 +1270,215 @@ def sc_oidc_no_token_file(c: Cell) -> str:
     return f"{c.kind_name(INVALID_CONFIG)} naming the path (at {when}) · no STS call"
 
 
+# ---- the default credential chain (`new source=chain`) -------------------------------
+
+# A long-term AccessKey never expires: every surface reports 9998-12-31T23:59:59Z.
+NEVER_EXPIRES = 253370764799
+ENV_AK_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
+ENV_AK_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+ENV_CREDENTIALS_URI = "ALIBABA_CLOUD_CREDENTIALS_URI"
+ENV_ROLE_ARN = "ALIBABA_CLOUD_ROLE_ARN"
+ENV_OIDC_PROVIDER_ARN = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN"
+# The RamRoleArn profile's AccessKey (the mock STS knows it) and role.
+PROFILE_AK_ID = "LTAI5tFaultsProfileKey"
+PROFILE_ROLE_ARN = "acs:ram::1234567890:role/ecscred-faults-chain"
+RAM_ROLE_SOURCE = "default/cli_profile/ram_role_arn"
+URI_SOURCE = "default/credential_uri"
+
+
+def random_secret() -> str:
+    """A fresh AccessKeySecret-shaped value (30 characters; the leak scan looks for it)."""
+    return secrets.token_hex(15)
+
+
+def chain_env(c: Cell, home: Optional[Path] = None, **env: str) -> Dict[str, str]:
+    """The driver environment of a chain cell: its own HOME (`home`, else a new empty
+    one), `env` (the row's ALIBABA_CLOUD_* variables), and the metadata service disabled
+    unless `env` points it at a mock (then a fall-through to ECS would show in the mock's
+    counters)."""
+    base = {"HOME": str(home or c.home())}
+    if ENDPOINT_ENV not in env:
+        base[DISABLED_ENV] = "true"
+    return {**base, **env}
+
+
+def chain_opts(sts: Optional[MockSts] = None, **kw) -> dict:
+    """`new source=chain` options; STS is always a loopback endpoint (a closed port
+    unless a mock STS is given), so that no profile can reach the real one."""
+    opts = {"source": "chain", "sts_endpoint": f"{STS_LOOPBACK}{closed_port()}"}
+    if sts is not None:
+        opts.update(sts_endpoint=sts.url, sts_ca_file=str(sts.ca_file))
+    return {**opts, **kw}
+
+
+def new_chain(c: Cell, d: Driver, sts: Optional[MockSts] = None, **kw) -> None:
+    r = d.new(**chain_opts(sts, **kw))
+    if r is not None:
+        raise CellFailed(f"building the chain's provider failed: {r}")
+
+
+def new_chain_err(c: Cell, d: Driver, code: int, patterns: Sequence[str], **kw) -> str:
+    """A chain configuration that is wrong: `new` fails, or (for a surface that builds
+    lazily) the first `get`; returns where it failed."""
+    r = d.new(**chain_opts(**kw))
+    when = "new"
+    if r is None:
+        r, when = d.get(), "get"
+    else:
+        c.messages.append(r.message)
+    c.expect_err(r, code, patterns, what=f"the chain's {when}")
+    return when
+
+
+def write_cli_config(home: Path, text: str) -> Path:
+    path = home / ".aliyun" / "config.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def ram_role_profile(c: Cell, home: Path, secret: str, current: str = "dev") -> Path:
+    """~/.aliyun/config.json with a RamRoleArn profile "dev" signing with `secret`, and an
+    AK profile "other"; `current` names the current one."""
+    profile = {"name": "dev", "mode": "RamRoleArn", "access_key_id": PROFILE_AK_ID,
+               "access_key_secret": secret, "ram_role_arn": PROFILE_ROLE_ARN,
+               "ram_session_name": "ecscred-faults", "expired_seconds": 3600}
+    other = {"name": "other", "mode": "AK", "access_key_id": "LTAI5tFaultsOtherKey",
+             "access_key_secret": c.secret("AccessKeySecret of the AK profile", random_secret())}
+    config = {"current": current, "profiles": [profile, other]}
+    return write_cli_config(home, json.dumps(config, indent=2) + "\n")
+
+
+def sc_chain_env_ak(c: Cell) -> str:
+    m = c.mock(name="metadata")
+    key_id = "LTAI5tFaultsEnvKey" + secrets.token_hex(3)
+    secret = c.secret("AccessKeySecret of the environment", random_secret())
+    d = c.driver(chain_env(c, **{ENV_AK_ID: key_id, ENV_AK_SECRET: secret, ENDPOINT_ENV: m.url}))
+    new_chain(c, d)
+    a = c.expect_ok(d.get())
+    b = c.expect_ok(d.get(), "second call")
+    c.check(a.id == key_id and b.id == key_id, f"not the environment's AccessKey: {a.id}, {b.id}")
+    for r in (a, b):
+        c.check(r.exp == NEVER_EXPIRES,
+                f"expiration {r.exp} ({rfc3339(r.exp)}), expected never ({NEVER_EXPIRES}, {rfc3339(NEVER_EXPIRES)})")
+    c.counts(m.counters(), "metadata counters", requests=0)
+    return f"ok · the key, never expires ({rfc3339(NEVER_EXPIRES)}) · no metadata request"
+
+
+def sc_chain_ram_role(c: Cell) -> str:
+    secret = c.secret("AccessKeySecret of the RamRoleArn profile", random_secret())
+    s = c.sts(access_keys=[(PROFILE_AK_ID, secret)])
+    home = c.home()
+    ram_role_profile(c, home, secret, current="other")
+    d = c.driver(chain_env(c, home))
+    new_chain(c, d, s, profile="dev")
+    a = c.expect_ok(d.get())
+    b = c.expect_ok(d.get(), "second call")
+    c.check(a.id == b.id, "the second call returned another credential")
+    c.check([i["access_key_id"] for i in s.issued()] == [a.id], "not the credential STS issued")
+    check_sts(c, s, requests=1, assume_role=1, issued=1, signature_refusals=0)
+    return "ok · profile=dev over the current AK profile · 1 AssumeRole signed with its key · 2nd call cached"
+
+
+def sc_chain_ram_role_fault(fault: Optional[dict], code: int, patterns: Sequence[str], *, status: Optional[int] = None,
+                            want: Mapping[str, int], recover: bool, wrong_secret: bool = False,
+                            **driver_opts: object) -> Callable[[Cell], str]:
+    def run(c: Cell) -> str:
+        secret = c.secret("AccessKeySecret the mock STS knows", random_secret())
+        in_file = c.secret("AccessKeySecret of the RamRoleArn profile", random_secret()) if wrong_secret else secret
+        s = c.sts(access_keys=[(PROFILE_AK_ID, secret)], faults=[fault] if fault else [])
+        home = c.home()
+        ram_role_profile(c, home, in_file)
+        d = c.driver(chain_env(c, home))
+        new_chain(c, d, s, **driver_opts)
+        r = c.expect_err(d.get(), code, [*patterns, re.escape(RAM_ROLE_SOURCE)], status=status)
+        k = check_sts(c, s, "STS counters", issued=0, **want)
+        text = c.kind_name(code) + (f" {status}" if status else "") + f" naming {RAM_ROLE_SOURCE} after {sts_calls(k['requests'])}"
+        if recover:
+            s.clear()
+            ok, _ = c.poll_until_ok(d, CALL_LIMIT_S)
+            c.check([i["access_key_id"] for i in s.issued()] == [ok.id], "recovered with a credential STS did not issue")
+            text += " → recovered"
+        c.check(r.t1 - r.t0 < CALL_LIMIT_S * 1000, "liveness")
+        return text
+
+    return run
+
+
+def sc_chain_uri(c: Cell) -> str:
+    u = c.uri()
+    d = c.driver(chain_env(c, **{ENV_CREDENTIALS_URI: u.uri}))
+    new_chain(c, d)
+    a = c.expect_ok(d.get())
+    b = c.expect_ok(d.get(), "second call")
+    c.check(a.id == b.id == u.current_id(), "not the credentials server's current credential")
+    k = u.uri_counters()
+    c.check(k["credential_gets"] == 1 and k["requests"] == 1, f"URI counters {k}, expected 1 GET")
+    return "ok · 1 GET · 2nd call cached"
+
+
+def sc_chain_uri_fault(fault: dict, code: int, patterns: Sequence[str], *, status: Optional[int] = None,
+                       gets: int, option: bool = False) -> Callable[[Cell], str]:
+    """`option`: the URI as the `credentials_uri` option, not the variable."""
+
+    def run(c: Cell) -> str:
+        u = c.uri(faults=[fault])
+        if option:
+            d = c.driver(chain_env(c))
+            new_chain(c, d, credentials_uri=u.uri)
+        else:
+            d = c.driver(chain_env(c, **{ENV_CREDENTIALS_URI: u.uri}))
+            new_chain(c, d)
+        r = c.expect_err(d.get(), code, [*patterns, re.escape(URI_SOURCE)], status=status)
+        k = u.uri_counters()
+        c.check(k["credential_gets"] == gets, f"URI counters {k}, expected {gets} GETs")
+        c.check(r.t1 - r.t0 < CALL_LIMIT_S * 1000, "liveness")
+        u.clear()
+        ok, errors = c.poll_until_ok(d, CALL_LIMIT_S)
+        for e in errors:
+            c.check(e.code == code, f"while recovering: {e}")
+        c.check(ok.id == u.current_id(), "recovered to something else than the server's current credential")
+        return (c.kind_name(code) + (f" {status}" if status else "")
+                + f" naming {URI_SOURCE} after {gets} GET{'s' if gets != 1 else ''} → recovered")
+
+    return run
+
+
+def sc_chain_oidc_half(c: Cell) -> str:
+    m = c.mock(name="metadata")
+    d = c.driver(chain_env(c, **{ENV_ROLE_ARN: OIDC_ROLE_ARN, ENDPOINT_ENV: m.url}))
+    when = new_chain_err(c, d, INVALID_CONFIG, [re.escape(ENV_OIDC_PROVIDER_ARN), re.escape(ENV_ROLE_ARN)])
+    c.counts(m.counters(), "metadata counters", requests=0)
+    return f"{c.kind_name(INVALID_CONFIG)} naming {ENV_OIDC_PROVIDER_ARN} (at {when}) · no metadata request"
+
+
+# ~/.aliyun/config.json with a syntax error (a trailing comma) after the secret, line 9.
+BROKEN_CONFIG = """{
+  "current": "dev",
+  "profiles": [
+    {
+      "name": "dev",
+      "mode": "AK",
+      "access_key_id": "LTAI5tFaultsBrokenKey",
+      "access_key_secret": "%s",
+    }
+  ]
+}
+"""
+BROKEN_LINE = 9
+
+
+def sc_chain_bad_profile(c: Cell) -> str:
+    m = c.mock(name="metadata")
+    secret = c.secret("AccessKeySecret of the malformed profile file", random_secret())
+    env = chain_env(c, **{ENDPOINT_ENV: m.url})
+    path = write_cli_config(Path(env["HOME"]), BROKEN_CONFIG % secret)
+    d = c.driver(env)
+    when = new_chain_err(c, d, INVALID_CONFIG, [re.escape(str(path)), rf"\bline {BROKEN_LINE}\b"])
+    c.counts(m.counters(), "metadata counters", requests=0)
+    return f"{c.kind_name(INVALID_CONFIG)} naming the file and line {BROKEN_LINE} (at {when}) · no metadata request"
+
+
 # ---- the table -----------------------------------------------------------------------
 
 
@@ -1618,6 +1928,123 @@ FAULTS += [
 ]
 
 
+CHAIN_DOC = (
+    "The default credential chain (`new source=chain`: Rust `SourceKind::Chain`, C "
+    "`ecscred_provider_new_source`, Python `DefaultCredentialsProvider`, Go "
+    "`NewDefaultProvider`, C++ `Provider::create_chain`) picks the first source configured, "
+    "decided when the provider is "
+    "built; a configured source that fails is reported naming it "
+    "(`default/<name>`), never skipped for the next one. "
+)
+CHAIN_SETUP = (
+    "The driver's own `HOME` (a directory of the cell's), the row's `ALIBABA_CLOUD_*` "
+    "variables, the metadata service disabled or a mock; STS always a loopback endpoint; "
+)
+RAM_ROLE_SETUP = (
+    CHAIN_SETUP + "`~/.aliyun/config.json` with a current `RamRoleArn` profile; `ecscred mock-sts "
+    "--access-key ID:SECRET` knowing its AccessKey; "
+)
+URI_SETUP = CHAIN_SETUP + f"`{ENV_CREDENTIALS_URI}` = `ecscred mock-uri`; "
+
+FAULTS += [
+    Fault(
+        "chain-env-ak",
+        "Chain: environment AccessKey",
+        CHAIN_DOC + "An AccessKey in the environment comes first: a long-term key, without "
+        "SecurityToken, that never expires (9998-12-31T23:59:59Z) and is never refreshed; the "
+        "metadata service is not contacted.",
+        CHAIN_SETUP + f"`{ENV_AK_ID}` and `{ENV_AK_SECRET}`; a mock metadata service as "
+        f"`{ENDPOINT_ENV}`, which must see no request.",
+        sc_chain_env_ak,
+    ),
+    Fault(
+        "chain-ram-role-arn",
+        "Chain: RamRoleArn profile",
+        CHAIN_DOC + "A `RamRoleArn` profile of the aliyun CLI assumes its role at STS "
+        "(`AssumeRole`, RPC signature V1 with the profile's AccessKey, verified TLS).",
+        RAM_ROLE_SETUP + "no fault; the current profile is another (an `AK` one): `profile=dev` "
+        "names the RamRoleArn one.",
+        sc_chain_ram_role,
+    ),
+    Fault(
+        "chain-ram-role-arn-500",
+        "Chain: RamRoleArn profile, STS 500 until cleared",
+        CHAIN_DOC + "5xx from STS is retried (3 attempts), then reported with the HTTP status "
+        "and the chain's source.",
+        RAM_ROLE_SETUP + '`{"kind":"status","status":500}` on every STS call; then cleared.',
+        sc_chain_ram_role_fault({"kind": "status", "status": 500}, HTTP_STATUS, [r"\b500\b", r"after 3 attempts"],
+                                status=500, want={"requests": 3}, recover=True),
+    ),
+    Fault(
+        "chain-ram-role-arn-hang",
+        "Chain: RamRoleArn profile, STS hangs",
+        CHAIN_DOC + "`fetch_timeout` bounds a whole fetch: a hanging STS is a `Timeout` at "
+        "that deadline, naming the chain's source.",
+        RAM_ROLE_SETUP + "a 120 s delay before every answer; `read_timeout_ms=60000`, "
+        "`fetch_timeout_ms=1500`.",
+        sc_chain_ram_role_fault({"kind": "delay", "ms": 120_000}, TIMEOUT, [r"fetch_timeout"],
+                                want={"requests": 1}, recover=False,
+                                read_timeout_ms=60_000, fetch_timeout_ms=1_500),
+    ),
+    Fault(
+        "chain-ram-role-arn-wrong-secret",
+        "Chain: RamRoleArn profile with a wrong secret",
+        CHAIN_DOC + "STS refusing the signature is reported with STS's `Code` (HTTP status "
+        "error) and the chain's source, never with the secret; a 4xx is not retried.",
+        RAM_ROLE_SETUP + "the profile's AccessKeySecret is not the one the mock STS knows: "
+        "`400 SignatureDoesNotMatch`.",
+        sc_chain_ram_role_fault(None, HTTP_STATUS, [r"SignatureDoesNotMatch", r"\b400\b"], status=400,
+                                want={"requests": 1, "signature_refusals": 1}, recover=False,
+                                wrong_secret=True),
+    ),
+    Fault(
+        "chain-uri",
+        "Chain: credentials URI",
+        CHAIN_DOC + f"`{ENV_CREDENTIALS_URI}` (http to loopback, or https) is fetched, cached "
+        "and refreshed like the metadata service's credentials.",
+        URI_SETUP + "no fault.",
+        sc_chain_uri,
+    ),
+    Fault(
+        "chain-uri-500",
+        "Chain: credentials URI, HTTP 500 until cleared",
+        CHAIN_DOC + "5xx from the credentials server is retried (3 attempts), then reported "
+        "with the HTTP status and the chain's source.",
+        URI_SETUP + '`{"kind":"status","status":500}` until cleared.',
+        sc_chain_uri_fault({"kind": "status", "status": 500}, HTTP_STATUS, [r"\b500\b"], status=500, gets=3),
+    ),
+    Fault(
+        "chain-uri-malformed-json",
+        "Chain: credentials URI, malformed JSON",
+        CHAIN_DOC + "An answer that is not credentials is an invalid response, never quoting "
+        "the body.",
+        CHAIN_SETUP + "the `credentials_uri` option = `ecscred mock-uri` (no variable); "
+        '`{"kind":"malformed_json"}` until cleared.',
+        sc_chain_uri_fault({"kind": "malformed_json"}, INVALID, [r"JSON", r"the credentials_uri option"], gets=1,
+                           option=True),
+    ),
+    Fault(
+        "chain-oidc-half",
+        "Chain: OIDC half-configured",
+        CHAIN_DOC + "OIDC partly configured is an invalid configuration naming the missing "
+        "variables, not a reason to try the next source.",
+        CHAIN_SETUP + f"only `{ENV_ROLE_ARN}` of the three OIDC variables; a mock metadata "
+        f"service as `{ENDPOINT_ENV}`, which must see no request.",
+        sc_chain_oidc_half,
+    ),
+    Fault(
+        "chain-malformed-profile",
+        "Chain: malformed profile file",
+        CHAIN_DOC + "A profile file that does not parse is an invalid configuration naming "
+        "the file and the line, never quoting it.",
+        CHAIN_SETUP + f"`~/.aliyun/config.json` with a trailing comma after the "
+        f"AccessKeySecret (line {BROKEN_LINE}); a mock metadata service as `{ENDPOINT_ENV}`, "
+        "which must see no request.",
+        sc_chain_bad_profile,
+    ),
+]
+
+
 # ---- leak scan -----------------------------------------------------------------------
 
 _SECRET_RUN = re.compile(r"[A-Za-z0-9+/=]{%d,}" % LEAK_WINDOW)
@@ -1684,6 +2111,7 @@ def normalize(message: str) -> str:
     message = re.sub(r"^ecscred: ", "", message)
     message = re.sub(r" \(last attempt failed; next attempt in \d+ ms\)$", "", message)
     message = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", message)
+    message = re.sub(r"/\S*/_home/[^/\s]+/", "~/", message)  # a chain cell's own HOME
     message = re.sub(r"RequestId [A-Za-z0-9-]+", "RequestId ID", message)
     message = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<time>", message)
     message = re.sub(r"next attempt in \d+ ms", "next attempt in N ms", message)
@@ -1732,8 +2160,17 @@ def report(
         "on 127.0.0.1 with its own CA, counted by its `/_mock/counters`), each surface "
         "building its OIDC provider (Rust `SourceKind::Oidc`, C `ecscred_provider_new_oidc`, "
         "Python `OidcRoleArnCredentialsProvider`, also as the SDK surfaces' `provider=`, Go "
-        "`NewOIDCProvider`, C++ `Provider::create_oidc`). Afterwards every AccessKeySecret, "
-        "SecurityToken, metadata token and OIDC token the mocks issued or accepted is searched (whole, and as any 16-character piece) in "
+        "`NewOIDCProvider`, C++ `Provider::create_oidc`). The rows named \"Chain: …\" drive "
+        "the default credential chain (Rust `SourceKind::Chain`, C `ecscred_provider_new_source`, "
+        "Python `DefaultCredentialsProvider`, also as the SDK surfaces' `provider=`, Go "
+        "`NewDefaultProvider`, C++ `Provider::create_chain`), configured by the driver's "
+        "environment only (`ALIBABA_CLOUD_*` variables, `HOME` pointed at a directory of the "
+        "cell's with the profile files), against `ecscred mock-sts --access-key` (STS "
+        "`AssumeRole` for a `RamRoleArn` profile) and `ecscred mock-uri` (the credentials "
+        "URI). Afterwards every AccessKeySecret, "
+        "SecurityToken, metadata token and OIDC token the mocks issued or accepted, and every "
+        "AccessKeySecret a cell put into the environment or a profile file, is searched (whole, "
+        "and as any 16-character piece) in "
         "everything the drivers printed, engine logs at DEBUG included; a hit fails the "
         "cell.",
         "",
@@ -1856,8 +2293,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 state = "ok  " if not c.failures else "FAIL"
                 print(f"{state} {c.fault.id:<26} {c.surface:<7} {c.seconds:5.1f}s  {c.text}", flush=True)
 
-    # Leak scan: every secret of every mock, in everything every driver printed.
+    # Leak scan: every secret of every mock and every secret a cell configured (profile
+    # files, environment), in everything every driver printed.
     secrets = [s for c in cells.values() for m in [*c.mocks, *c.sts_mocks] for s in m.secrets]
+    secrets += [s for c in cells.values() for s in c.secrets]
     scanner = LeakScanner(secrets)
     scanned = 0
     for c in cells.values():

@@ -108,7 +108,7 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         self._request_id = str(uuid.uuid4()).upper()
         self._ak: Optional[str] = None
-        self._token = False
+        self._token = "absent"
         self._expiration: Optional[float] = None
         self._scheme = "anonymous"
         self._action: Optional[str] = None
@@ -133,7 +133,8 @@ class Handler(BaseHTTPRequestHandler):
                                           "Message": f"test server error: {e!r}"}, "InternalError"
         self.server.record({"method": self.command, "scheme": self._scheme,
                             "action": self._action, "access_key_id": self._ak,
-                            "security_token": self._token, "expiration": self._expiration, "status": status, "code": code})
+                            "security_token": self._token != "absent", "token": self._token,
+                            "expiration": self._expiration, "status": status, "code": code})
         self._send(status, payload)
 
     def do_GET(self) -> None:
@@ -175,7 +176,7 @@ class Handler(BaseHTTPRequestHandler):
         """The identity of ``ak`` (with its secret) after the token and expiry checks;
         ``empty_ok``: an empty token counts as none with a permanent key."""
         self._ak = ak
-        self._token = token is not None
+        self._token = "absent" if token is None else "empty" if token == "" else "present"
         found = self.server.keys.lookup(ak)
         if found is None:
             raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
@@ -335,7 +336,7 @@ class OpenApiTestServer:
     @property
     def requests(self) -> List[Dict[str, Any]]:
         """Every request so far: method, scheme, action, access_key_id, security_token
-        (whether one was sent), expiration (Unix seconds, ``None`` for a static key or an
+        (whether one was sent), token (``absent``, ``empty`` or ``present``), expiration (Unix seconds, ``None`` for a static key or an
         unknown id), status, code."""
         with self._server.lock:
             return list(self._server.log)

@@ -167,15 +167,16 @@ class Handler(BaseHTTPRequestHandler):
             "bucket": self._bucket,
             "key": self._key,
             "access_key_id": self._ak,
-            "security_token": self._token,
+            "security_token": self._token != "absent",
             "scheme": self._scheme,
+            "token": self._token,
             "status": status,
         })
 
     def _handle(self, head: bool = False) -> None:
         self._request_id = uuid.uuid4().hex[:24].upper()
         self._ak: Optional[str] = None
-        self._token = False
+        self._token = "absent"
         self._scheme = "anonymous"
         parts = urlsplit(self.path)
         self._path = unquote(parts.path)
@@ -238,12 +239,12 @@ class Handler(BaseHTTPRequestHandler):
     def _credential(self, ak: str, token: Optional[str]) -> str:
         """The secret of ``ak`` after the token and expiry checks."""
         self._ak = ak
+        self._token = _token_state(token)
         found = self.server.keys.lookup(ak)
         if found is None:
             raise OssError(403, "InvalidAccessKeyId",
                            "The OSS Access Key Id you provided does not exist in our records.",
                            OSSAccessKeyId=ak)
-        self._token = token is not None
         if found["security_token"] is not None:
             if not token:
                 raise OssError(403, "InvalidAccessKeyId",
@@ -493,6 +494,11 @@ class Handler(BaseHTTPRequestHandler):
         return 200, xml.encode(), {"Content-Type": "application/xml"}
 
 
+def _token_state(token: Optional[str]) -> str:
+    """How a request carried its security token: ``absent``, ``empty`` or ``present``."""
+    return "absent" if token is None else "empty" if token == "" else "present"
+
+
 def _same(a: str, b: str) -> bool:
     import hmac as _hmac
 
@@ -558,7 +564,8 @@ class OssTestServer:
     @property
     def requests(self) -> List[Dict[str, Any]]:
         """Every request so far: method, path, bucket, key, access_key_id, security_token
-        (whether one was sent), scheme, status."""
+        (whether one was sent), scheme, token (``absent``, ``empty`` or ``present``: how
+        the security token was sent), status."""
         with self._server.lock:
             return list(self._server.log)
 

@@ -7,7 +7,9 @@
 //	    fetch_timeout_ms, default=true (ecscred.Default(""): the process-wide provider
 //	    configured from the environment); source=oidc with role_arn, oidc_provider_arn,
 //	    oidc_token_file, sts_endpoint, sts_ca_file (a PEM file trusted for STS):
-//	    ecscred.NewOIDCProvider
+//	    ecscred.NewOIDCProvider; source=chain (or env, profile, uri: one source pinned)
+//	    with those keys and profile, config_file, credentials_file, credentials_uri:
+//	    ecscred.NewDefaultProvider
 //	get                  -> ok <t0 ms> <t1 ms> <AccessKeyID> <expiration unix s>
 //	                      | err <t0 ms> <t1 ms> <code> <Kind name> <http status|-> <message>
 //	quit                 -> bye
@@ -82,7 +84,8 @@ func errLine(t0, t1 int64, err error) string {
 func build(args []string) (*ecscred.Provider, error) {
 	var opts []ecscred.Option
 	var oidc []ecscred.OIDCOption
-	def, useOIDC := false, false
+	var chain []ecscred.SourceOption
+	def, useOIDC, useChain := false, false, false
 	for _, arg := range args {
 		key, value, _ := strings.Cut(arg, "=")
 		ms := func() time.Duration {
@@ -109,6 +112,20 @@ func build(args []string) (*ecscred.Provider, error) {
 			def = value == "true"
 		case "source":
 			useOIDC = value == "oidc"
+			kind, ok := map[string]ecscred.SourceKind{"chain": ecscred.SourceChain,
+				"env": ecscred.SourceEnv, "profile": ecscred.SourceProfile, "uri": ecscred.SourceURI}[value]
+			if ok {
+				useChain = true
+				chain = append(chain, ecscred.WithSource(kind))
+			}
+		case "profile":
+			chain = append(chain, ecscred.WithProfile(value))
+		case "config_file":
+			chain = append(chain, ecscred.WithConfigFile(value))
+		case "credentials_file":
+			chain = append(chain, ecscred.WithCredentialsFile(value))
+		case "credentials_uri":
+			chain = append(chain, ecscred.WithCredentialsURI(value))
 		case "role_arn":
 			oidc = append(oidc, ecscred.WithRoleARN(value))
 		case "oidc_provider_arn":
@@ -129,6 +146,15 @@ func build(args []string) (*ecscred.Provider, error) {
 	}
 	if def {
 		return ecscred.Default("")
+	}
+	if useChain {
+		for _, o := range opts {
+			chain = append(chain, o)
+		}
+		for _, o := range oidc {
+			chain = append(chain, o)
+		}
+		return ecscred.NewDefaultProvider(chain...)
 	}
 	if useOIDC {
 		return ecscred.NewOIDCProvider(oidc...)

@@ -6,8 +6,10 @@
 //!   `disable_imds_v1`, `connect_timeout_ms`, `read_timeout_ms`, `fetch_timeout_ms`,
 //!   `default=true` for the process-wide provider configured from the environment;
 //!   `source=oidc` with `role_arn`, `oidc_provider_arn`, `oidc_token_file`,
-//!   `sts_endpoint` and `sts_ca_file` (a PEM file trusted for STS) for the OIDC source)
-//!   → `ok` or an `err` line.
+//!   `sts_endpoint` and `sts_ca_file` (a PEM file trusted for STS) for the OIDC source;
+//!   `source=chain` (or `env`, `profile`, `uri`: one source pinned) for the default
+//!   credential chain, with `profile`, `config_file`, `credentials_file`,
+//!   `credentials_uri` besides the options above) → `ok` or an `err` line.
 //! - `get` → `ok <t0 ms> <t1 ms> <AccessKeyId> <expiration unix s>` or
 //!   `err <t0 ms> <t1 ms> <code> <kind name> <http status|-> <message>`.
 //! - `quit` → `bye`.
@@ -63,7 +65,14 @@ fn build(args: &[&str]) -> Result<Surface, Error> {
             "read_timeout_ms" => builder = builder.read_timeout(ms()),
             "fetch_timeout_ms" => builder = builder.fetch_timeout(ms()),
             "default" => default = value == "true",
-            "source" if value == "oidc" => builder = builder.source(SourceKind::Oidc),
+            "source" => match SourceKind::from_name(value) {
+                Some(kind) => builder = builder.source(kind),
+                None => eprintln!("driver-rs: unknown source {value:?} ignored"),
+            },
+            "profile" => builder = builder.profile(value),
+            "config_file" => builder = builder.config_file(value),
+            "credentials_file" => builder = builder.credentials_file(value),
+            "credentials_uri" => builder = builder.credentials_uri(value),
             "role_arn" => builder = builder.role_arn(value),
             "oidc_provider_arn" => builder = builder.oidc_provider_arn(value),
             "oidc_token_file" => builder = builder.oidc_token_file(value),
