@@ -15,6 +15,10 @@
  *         ecscred_credential_security_token(cred));
  *     ecscred_credential_free(cred);
  *
+ * The default credential chain of the official SDKs (environment AccessKey, OIDC, aliyun
+ * CLI and credentials-file profiles, credentials URI, ECS), or one of those sources:
+ * ecscred_provider_new_source (ecscred_provider_name says which source it selected).
+ *
  * Conventions of every function:
  * - Functions that can fail return an ecscred_status; ECSCRED_OK is 0. On failure,
  *   ecscred_last_error_message() has the details (never a secret) on the same thread.

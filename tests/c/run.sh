@@ -140,8 +140,9 @@ run_oidc_suite() {
     mkdir -p "$dir"
     echo "eyJhbGciOiJSUzI1NiJ9.c-suite-$RANDOM$RANDOM.payload-of-the-c-suite-token" >"$dir/token"
     echo "a-token-the-mock-refuses" >"$dir/wrong-token"
+    # shellcheck disable=SC2086
     "$mock_bin" mock-sts --port 0 --token-file "$dir/token" --ca-file "$dir/ca.pem" \
-        >"$dir/url" 2>&1 &
+        ${sts_access_key:+--access-key "$sts_access_key"} >"$dir/url" 2>&1 &
     local sts_pid=$!
     for _ in $(seq 400); do
         [ "$(wc -l <"$dir/url")" -ge 1 ] && break
@@ -163,6 +164,48 @@ run_oidc_suite() {
     esac
     kill "$sts_pid" 2>/dev/null
     wait "$sts_pid" 2>/dev/null
+    rm -rf "$dir"
+}
+
+# run_chain_suite NAME COMMAND...: run_oidc_suite with the mock STS also accepting an
+# AccessKey (ECSCRED_TEST_STS_ACCESS_KEY_ID and _SECRET, for RamRoleArn profiles) and a mock
+# credentials URI (`ecscred mock-uri`, its URL in ECSCRED_TEST_URI_URL) beside it; fails if
+# that AccessKey's secret or a secret the URI mock handed out appears in the suite's output.
+run_chain_suite() {
+    local name=$1
+    shift
+    local dir="$logs/chain.$RANDOM"
+    mkdir -p "$dir"
+    "$mock_bin" mock-uri --port 0 >"$dir/url" 2>&1 &
+    local uri_pid=$!
+    for _ in $(seq 400); do
+        [ "$(wc -l <"$dir/url")" -ge 1 ] && break
+        kill -0 "$uri_pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    local url secret
+    url=$(head -n 1 "$dir/url")
+    secret="c-suite-ram-user-secret-$RANDOM$RANDOM$RANDOM"
+    case "$url" in
+    http://127.0.0.1:*)
+        ECSCRED_TEST_URI_URL=$url ECSCRED_TEST_STS_ACCESS_KEY_ID=LTAI5tCSuiteRamUser \
+            ECSCRED_TEST_STS_ACCESS_KEY_SECRET=$secret \
+            sts_access_key="LTAI5tCSuiteRamUser:$secret" run_oidc_suite "$name" "$@"
+        # The URI mock's admin endpoint is on its origin (the URL without its path).
+        ECSCRED_TEST_MOCK_URL=${url%/*} "$build/mockctl" GET /_mock/credentials |
+            grep -o '"\(access_key_secret\|security_token\)":"[^"]*"' |
+            sed 's/^"[a-z_]*":"//; s/"$//' >"$dir/secrets"
+        echo "$secret" >>"$dir/secrets"
+        if grep -q -F -f "$dir/secrets" "$logs/$name.log"; then
+            fail "$name: the output holds a secret of the URI mock or the profile's AccessKey"
+        else
+            pass "$name: no secret of the URI mock or the profile's AccessKey in the output"
+        fi
+        ;;
+    *) fail "$name: the mock credentials URI did not start: $(cat "$dir/url")" ;;
+    esac
+    kill "$uri_pid" 2>/dev/null
+    wait "$uri_pid" 2>/dev/null
     rm -rf "$dir"
 }
 
@@ -388,11 +431,12 @@ ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_oidc_suite oidc-asan-ubsan "$build/test_oidc_asan"
 run_suite memory-scan-static "$build/test_memory_scan_static"
-# The default chain and pinned sources, in a temporary HOME (the suite makes it).
-run_suite chain "$build/test_chain"
+# The default chain and pinned sources, in a temporary HOME (the suite makes it), beside a
+# mock STS (RamRoleArn profiles) and a mock credentials URI.
+run_chain_suite chain "$build/test_chain"
 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    run_suite chain-asan-ubsan "$build/test_chain_asan"
+    run_chain_suite chain-asan-ubsan "$build/test_chain_asan"
 
 # ---- examples --------------------------------------------------------------------------
 

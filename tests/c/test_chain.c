@@ -4,7 +4,10 @@
  * ecscred_credential_has_security_token / _expires), in a temporary HOME with the
  * ALIBABA_CLOUD_* variables each test sets (tests/c/run.sh clears the caller's), beside the
  * mock metadata service (ECSCRED_TEST_MOCK_URL and
- * ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT, both loopback).
+ * ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT), a mock STS accepting an AccessKey
+ * (ECSCRED_TEST_STS_URL, ECSCRED_TEST_STS_CA_FILE, ECSCRED_TEST_STS_ACCESS_KEY_ID and
+ * _SECRET) and a mock credentials URI (ECSCRED_TEST_URI_URL), all on loopback
+ * (tests/c/run.sh's run_chain_suite starts them).
  */
 #define _GNU_SOURCE
 #include <ecscred.h>
@@ -30,6 +33,19 @@ static const char *const kId = "LTAI5tChainTestKeyId";
 static const char *const kSecret = "chain-test-secret-Qw3rTy-never-shown";
 static const char *const kToken = "chain-test-token-CAISzQ1q-never-shown";
 static const char *const kProfileSecret = "profile-secret-Zx9cVb-never-shown";
+
+static const char *sts_url, *sts_key_id, *sts_key_secret, *uri_url;
+static char *sts_ca_pem;
+
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return NULL;
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strdup(buf);
+}
 
 /* Every ALIBABA_CLOUD_* variable a test may set, cleared between tests (the endpoint of
  * the mock stays). */
@@ -410,6 +426,146 @@ static void test_pinned_ecs_with_options_and_the_shared_provider(void) {
     ecscred_provider_free(a);
 }
 
+/* ALIBABA_CLOUD_CREDENTIALS_URI: the chain's credential_uri source over the mock. */
+static void test_credentials_uri(void) {
+    clear_env();
+    setenv("ALIBABA_CLOUD_CREDENTIALS_URI", uri_url, 1);
+    mock_reset();
+    ecscred_provider *p = chain();
+    ecscred_credential *c = credential_of(p);
+    if (c != NULL) {
+        CHECK(ecscred_provider_source(p) == ECSCRED_SOURCE_URI, "source %d",
+              (int)ecscred_provider_source(p));
+        CHECK(strcmp(ecscred_provider_name(p), "default/credential_uri") == 0, "%s",
+              ecscred_provider_name(p));
+        CHECK_CONTAINS(ecscred_provider_selected_by(p), "ALIBABA_CLOUD_CREDENTIALS_URI");
+        CHECK(strncmp(uri_url, ecscred_provider_endpoint(p), strlen(ecscred_provider_endpoint(p))) ==
+                      0 && *ecscred_provider_endpoint(p) != '\0',
+              "endpoint %s", ecscred_provider_endpoint(p));
+        CHECK(strncmp(ecscred_credential_access_key_id(c), "STS.", 4) == 0, "%s",
+              ecscred_credential_access_key_id(c));
+        CHECK(ecscred_credential_has_security_token(c) == 1, "no token");
+        CHECK(ecscred_credential_expires(c) == 1, "never expires");
+    }
+    ecscred_credential_free(c);
+    ecscred_provider_free(p);
+    CHECK(mock_counter("requests") == 0, "the metadata service was asked");
+
+    /* Pinned, with the URL as an option instead. */
+    clear_env();
+    ecscred_source_options opts;
+    ecscred_source_options_init(&opts);
+    opts.source = ECSCRED_SOURCE_URI;
+    opts.credentials_uri = uri_url;
+    p = NULL;
+    CHECK(ecscred_provider_new_source(&opts, &p) == ECSCRED_OK, "%s",
+          ecscred_last_error_message());
+    CHECK(strcmp(ecscred_provider_name(p), "credential_uri") == 0, "%s", ecscred_provider_name(p));
+    c = credential_of(p);
+    ecscred_credential_free(c);
+    ecscred_provider_free(p);
+    /* Plain http to a host that is not loopback is refused, naming the option. */
+    opts.credentials_uri = "http://credentials.example.com/latest";
+    p = NULL;
+    CHECK(ecscred_provider_new_source(&opts, &p) == ECSCRED_INVALID_CONFIG, "plain http");
+    fprintf(stdout, "  %s\n", ecscred_last_error_message());
+    CHECK(p == NULL, "out written on failure");
+}
+
+/* The OIDC variables select the OIDC source, before any profile. */
+static void test_oidc_before_profiles(void) {
+    clear_env();
+    write_cli_config("ak");
+    setenv("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1234567890:role/c-chain", 1);
+    setenv("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "acs:ram::1234567890:oidc-provider/ack", 1);
+    setenv("ALIBABA_CLOUD_OIDC_TOKEN_FILE", getenv("ECSCRED_TEST_OIDC_TOKEN_FILE"), 1);
+    ecscred_source_options opts;
+    ecscred_source_options_init(&opts);
+    opts.sts_endpoint = sts_url;
+    opts.sts_extra_root_pem = sts_ca_pem;
+    mock_reset();
+    ecscred_provider *p = NULL;
+    CHECK(ecscred_provider_new_source(&opts, &p) == ECSCRED_OK, "%s",
+          ecscred_last_error_message());
+    ecscred_credential *c = credential_of(p);
+    if (c != NULL) {
+        CHECK(ecscred_provider_source(p) == ECSCRED_SOURCE_OIDC, "source %d",
+              (int)ecscred_provider_source(p));
+        CHECK(strcmp(ecscred_provider_name(p), "default/oidc_role_arn") == 0, "%s",
+              ecscred_provider_name(p));
+        CHECK_CONTAINS(ecscred_provider_selected_by(p), "ALIBABA_CLOUD_OIDC_TOKEN_FILE");
+        CHECK(strncmp(ecscred_credential_access_key_id(c), "STS.", 4) == 0, "%s",
+              ecscred_credential_access_key_id(c));
+        CHECK(ecscred_credential_has_security_token(c) == 1 && ecscred_credential_expires(c) == 1,
+              "an STS credential");
+    }
+    ecscred_credential_free(c);
+    ecscred_provider_free(p);
+    CHECK(mock_counter("requests") == 0, "the metadata service was asked");
+    /* Two of the three variables: an error naming the third, never a fallback. */
+    unsetenv("ALIBABA_CLOUD_OIDC_PROVIDER_ARN");
+    p = NULL;
+    CHECK(ecscred_provider_new_source(&opts, &p) == ECSCRED_INVALID_CONFIG, "half OIDC");
+    CHECK_CONTAINS(ecscred_last_error_message(), "ALIBABA_CLOUD_OIDC_PROVIDER_ARN");
+    CHECK(p == NULL, "out written on failure");
+}
+
+/* A RamRoleArn profile: its AccessKey signs STS AssumeRole (the mock STS checks the
+ * signature); the secret appears in no message. */
+static void test_ram_role_arn_profile(void) {
+    clear_env();
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"current\": \"dev\", \"profiles\": [\n"
+             " {\"name\": \"dev\", \"mode\": \"RamRoleArn\", \"access_key_id\": \"%s\",\n"
+             "  \"access_key_secret\": \"%s\", \"ram_role_arn\": \"acs:ram::1:role/c-dev\",\n"
+             "  \"ram_session_name\": \"c-suite\", \"expired_seconds\": 3600},\n"
+             " {\"name\": \"wrong\", \"mode\": \"RamRoleArn\", \"access_key_id\": \"%s\",\n"
+             "  \"access_key_secret\": \"%s\", \"ram_role_arn\": \"acs:ram::1:role/c-dev\"}\n"
+             "]}\n",
+             sts_key_id, sts_key_secret, sts_key_id, kProfileSecret);
+    write_file(config_json, text);
+    ecscred_source_options opts;
+    ecscred_source_options_init(&opts);
+    opts.sts_endpoint = sts_url;
+    opts.sts_extra_root_pem = sts_ca_pem;
+    ecscred_provider *p = NULL;
+    CHECK(ecscred_provider_new_source(&opts, &p) == ECSCRED_OK, "%s",
+          ecscred_last_error_message());
+    ecscred_credential *c = credential_of(p);
+    if (c != NULL) {
+        CHECK(strcmp(ecscred_provider_name(p), "default/cli_profile/ram_role_arn") == 0, "%s",
+              ecscred_provider_name(p));
+        CHECK(strcmp(ecscred_provider_source_profile(p), "dev") == 0, "%s",
+              ecscred_provider_source_profile(p));
+        CHECK(strcmp(ecscred_provider_endpoint(p), sts_url) == 0, "%s",
+              ecscred_provider_endpoint(p));
+        CHECK(strncmp(ecscred_credential_access_key_id(c), "STS.", 4) == 0, "%s",
+              ecscred_credential_access_key_id(c));
+        CHECK(ecscred_credential_has_security_token(c) == 1, "no token");
+        CHECK(ecscred_credential_expires(c) == 1, "never expires");
+        CHECK(strstr(ecscred_provider_selected_by(p), sts_key_secret) == NULL, "the secret");
+    }
+    ecscred_credential_free(c);
+    ecscred_provider_free(p);
+
+    /* The wrong secret: STS refuses the signature; the message names the profile and STS's
+     * code, never the secret. */
+    opts.profile = "wrong";
+    p = NULL;
+    CHECK(ecscred_provider_new_source(&opts, &p) == ECSCRED_OK, "%s",
+          ecscred_last_error_message());
+    c = NULL;
+    ecscred_status s = ecscred_provider_get_credential(p, &c);
+    CHECK(s == ECSCRED_HTTP_STATUS, "%s: %s", ecscred_status_str(s), ecscred_last_error_message());
+    CHECK_CONTAINS(ecscred_last_error_message(), "wrong");
+    fprintf(stdout, "  %s\n", ecscred_last_error_message());
+    no_secret_in(ecscred_last_error_message());
+    CHECK(strstr(ecscred_last_error_message(), sts_key_secret) == NULL, "the secret leaked");
+    CHECK(c == NULL, "out written on failure");
+    ecscred_provider_free(p);
+}
+
 static void test_arguments(void) {
     clear_env();
     ecscred_provider *p = NULL;
@@ -466,8 +622,17 @@ static void test_arguments(void) {
 int main(void) {
     const char *tmp = getenv("TMPDIR");
     snprintf(home, sizeof home, "%s/ecscred-chain-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(home) == NULL || getenv("ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT") == NULL) {
-        fprintf(stderr, "run me from tests/c/run.sh (needs the mock and a temporary directory)\n");
+    sts_url = getenv("ECSCRED_TEST_STS_URL");
+    sts_key_id = getenv("ECSCRED_TEST_STS_ACCESS_KEY_ID");
+    sts_key_secret = getenv("ECSCRED_TEST_STS_ACCESS_KEY_SECRET");
+    uri_url = getenv("ECSCRED_TEST_URI_URL");
+    const char *ca_file = getenv("ECSCRED_TEST_STS_CA_FILE");
+    sts_ca_pem = ca_file ? read_file(ca_file) : NULL;
+    if (getenv("ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT") == NULL || sts_url == NULL ||
+        sts_key_id == NULL || sts_key_secret == NULL || uri_url == NULL || sts_ca_pem == NULL ||
+        getenv("ECSCRED_TEST_OIDC_TOKEN_FILE") == NULL ||
+        mkdtemp(home) == NULL) {
+        fprintf(stderr, "run me from tests/c/run.sh (needs the mocks and a temporary directory)\n");
         return 2;
     }
     /* Never the machine's own ~/.aliyun or ~/.alibabacloud. */
@@ -489,6 +654,9 @@ int main(void) {
     RUN(test_profile_secrets_stay_out_of_errors_and_logs);
     RUN(test_ecs_when_nothing_else_is_configured);
     RUN(test_pinned_ecs_with_options_and_the_shared_provider);
+    RUN(test_credentials_uri);
+    RUN(test_oidc_before_profiles);
+    RUN(test_ram_role_arn_profile);
     RUN(test_arguments);
 
     clear_env();
@@ -497,5 +665,6 @@ int main(void) {
     snprintf(dir, sizeof dir, "%s/.alibabacloud", home);
     rmdir(dir);
     rmdir(home);
+    free(sts_ca_pem);
     return SUMMARY();
 }

@@ -172,8 +172,9 @@ class Handler(BaseHTTPRequestHandler):
         raise ApiError(400, "MissingParameter", "The input parameter Signature that is "
                                                 "mandatory for processing this request is not supplied.")
 
-    def _credential(self, ak: str, token: Optional[str]) -> Dict[str, Any]:
-        """The identity of ``ak`` (with its secret) after the token and expiry checks."""
+    def _credential(self, ak: str, token: Optional[str], empty_ok: bool = False) -> Dict[str, Any]:
+        """The identity of ``ak`` (with its secret) after the token and expiry checks;
+        ``empty_ok``: an empty token counts as none with a permanent key."""
         self._ak = ak
         self._token = "absent" if token is None else "empty" if token == "" else "present"
         found = self.server.keys.lookup(ak)
@@ -192,7 +193,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.server.keys.now(found) >= _parse_utc(found["expiration"]):  # the mock's clock
                 raise ApiError(400, "InvalidSecurityToken.Expired",
                                "Specified SecurityToken is expired.")
-        elif token is not None:  # even an empty one
+        elif token is not None and not (empty_ok and token == ""):  # even an empty one
             raise ApiError(400, "InvalidSecurityToken.Malformed",
                            "A security token was given with a permanent AccessKey.")
         return {"access_key_id": ak, "secret": str(found["access_key_secret"]), "sts": sts,
@@ -238,7 +239,8 @@ class Handler(BaseHTTPRequestHandler):
         if params.get("SignatureMethod") != "HMAC-SHA1" or params.get("SignatureVersion") != "1.0":
             raise ApiError(400, "IncompleteSignature",
                            "SignatureMethod must be HMAC-SHA1 and SignatureVersion 1.0.")
-        identity = self._credential(params.get("AccessKeyId", ""), params.get("SecurityToken"))
+        identity = self._credential(params.get("AccessKeyId", ""), params.get("SecurityToken"),
+                                    empty_ok=self.server.empty_rpc_token)
         self._check_skew(_parse_iso(params.get("Timestamp", "")))
         expected = signing.rpc_signature(identity["secret"],
                                          signing.rpc_string_to_sign(self.command, pairs))
@@ -280,6 +282,7 @@ class _Server(ThreadingHTTPServer):
 
     keys: KeyStore
     role: str
+    empty_rpc_token: bool
     lock: threading.Lock
     log: List[Dict[str, Any]]
 
@@ -297,13 +300,18 @@ class OpenApiTestServer:
         role: the role name GetCallerIdentity reports for STS credentials.
         sts_url, sts_cafile: a mock STS (and its CA's PEM file) whose credentials are
             accepted too.
+        empty_rpc_token: accept an empty ``SecurityToken`` parameter with a permanent key
+            in RPC requests (and record it as sent): aliyun-openapi-cpp-sdk writes one into
+            every RPC request it signs with an AccessKey, its own credentials providers'
+            included. Off by default: an empty token is refused like any other.
     """
 
     def __init__(self, metadata_url: Optional[str] = None, *,
                  keys: Optional[Mapping[str, str]] = None, role: str = "EcsRamRoleTest",
                  port: int = 0, sts_url: Optional[str] = None,
-                 sts_cafile: Optional[str] = None) -> None:
+                 sts_cafile: Optional[str] = None, empty_rpc_token: bool = False) -> None:
         self._server = _Server(("127.0.0.1", port), Handler)
+        self._server.empty_rpc_token = empty_rpc_token
         self._server.keys = KeyStore(metadata_url, keys, sts_url, sts_cafile)
         self._server.role = role
         self._server.lock = threading.Lock()
