@@ -5,42 +5,66 @@
 #                     manylinux2014 wheel, a libecscred-<v>-linux-<arch>.tar.gz (C library,
 #                     C and C++ headers, pkg-config and CMake files, bin/ecscred), the static archive
 #                     inside the Go module dist/go; and the Python sdist
+#   make dist-lib-ARCH, dist-wheel-ARCH
+#                     one architecture's tarball (and Go archive), or its wheel
 #   make test-dist    make dist, then installs and runs each artifact as a user would
 #                     (tests/dist/run.sh): without Rust, outside the repository
 #
-# Every ELF in dist/ needs at most glibc 2.17. The build tools go into the repo's .venv
-# (ziglang, cargo-zigbuild, maturin, auditwheel: packaging/requirements-dist.txt), the
-# Rust targets come from rustup; the tests run the aarch64 artifacts under qemu-user.
+# make test's Python suites run against dist-wheel-x86_64's wheel (python/python.mk).
+#
+# Every ELF in dist/ needs at most glibc 2.17. The build tools go into DIST_TOOLS (ziglang,
+# cargo-zigbuild, maturin, auditwheel: packaging/requirements-dist.txt), the Rust targets
+# come from rustup; the tests run the aarch64 artifacts under qemu-user.
 
 DIST_DIR := dist
 DIST_ARCHES ?= x86_64 aarch64
 DIST_RUST_TARGETS = $(patsubst %,%-unknown-linux-gnu,$(DIST_ARCHES))
-# zig, cargo-zigbuild and maturin from the venv come first.
-DIST_ENV = PATH=$(abspath $(PY_VENV))/bin:$$PATH TARGET_DIR=$(TARGET_DIR) DIST_DIR=$(DIST_DIR) \
+# The build tools' venv: one per machine and requirements (and python3), outside the
+# repository, so that its path is the same in every clone. cargo-zigbuild and maturin
+# write zig wrapper scripts that name the tools' own paths, and pass them to every rustc
+# as -C linker; sccache (scripts/rustc-wrapper) keys each compilation on its arguments, so
+# that with the tools in the clone's .venv no clone found what an earlier one compiled.
+DIST_TOOLS_CACHE ?= $(HOME)/.cache/ecscred/dist-tools
+DIST_TOOLS := $(DIST_TOOLS_CACHE)/$(shell { python3 -V; cat packaging/requirements-dist.txt; } 2>&1 \
+	| sha256sum | cut -c1-16)
+# Its tools come first, then the repository's venv (sccache).
+DIST_ENV = PATH=$(DIST_TOOLS)/bin:$(abspath $(PY_VENV))/bin:$$PATH DIST_TOOLS=$(DIST_TOOLS) \
+	TARGET_DIR=$(TARGET_DIR) DIST_DIR=$(DIST_DIR) \
 	DIST_ARCHES="$(DIST_ARCHES)" NATIVE_STATIC_LIBS="$(C_NATIVE_STATIC_LIBS)"
 
 TEST_TARGETS += test-dist
 # Both parts, not deps-dist: `make test` passes DEPS_TARGETS as done to the suites' make.
 DEPS_TARGETS += deps-dist-build deps-dist-test
 
-.PHONY: dist test-dist deps-dist deps-dist-build deps-dist-test
+DIST_LIBS = dist-lib-x86_64 dist-lib-aarch64
+DIST_WHEELS = dist-wheel-x86_64 dist-wheel-aarch64
 
-DIST_BUILD = $(DIST_ENV) packaging/dist.sh
+.PHONY: dist test-dist deps-dist deps-dist-build deps-dist-test $(DIST_LIBS) $(DIST_WHEELS)
 
-dist: deps-dist-build
-	$(DIST_BUILD)
+$(DIST_LIBS): deps-dist-build
+	$(DIST_ENV) packaging/dist.sh lib $(@:dist-lib-%=%)
 
-# dist's recipe, then the tests, in one recipe rather than through a prerequisite: make -j
-# would start the tests only on its next pass over the goals, once it had started a job of
-# every other one (make test's suites), however long before dist had ended.
-test-dist: deps-dist-build deps-dist-test
-	$(DIST_BUILD)
+$(DIST_WHEELS): deps-dist-build
+	$(DIST_ENV) packaging/dist.sh wheel $(@:dist-wheel-%=%)
+
+# The architectures in order, each one's tarball and wheel.
+DIST_BUILDS = $(foreach a,$(DIST_ARCHES),dist-lib-$(a) dist-wheel-$(a))
+DIST_FINISH = $(DIST_ENV) packaging/dist.sh finish "$(DIST_ARCHES)"
+
+dist: $(DIST_BUILDS)
+	$(DIST_FINISH)
+
+# dist's last step, then the tests, in one recipe rather than through a prerequisite: make
+# -j would start the tests only on a later pass over the goals, once it had started a job
+# of every other one (make test's suites), however long before dist had ended.
+test-dist: $(DIST_BUILDS) deps-dist-test
+	$(DIST_FINISH)
 	$(DIST_ENV) DIST_PYVER=$(DIST_PYVER) PYTHON=$(abspath $(PY)) tests/dist/run.sh
 
 deps-dist: deps-dist-build deps-dist-test
 
 # The Rust targets, the venv's build tools and (for aarch64) binutils' strip.
-deps-dist-build: deps-python $(PY_VENV)/.ecscred-dist-deps
+deps-dist-build: deps-python $(DIST_TOOLS)/.ecscred-dist-tools
 	@for t in $(DIST_RUST_TARGETS); do \
 	  rustup target list --installed | grep -qx "$$t" || rustup target add "$$t" || exit 1; \
 	done
@@ -49,8 +73,11 @@ deps-dist-build: deps-python $(PY_VENV)/.ecscred-dist-deps
 	    binutils-aarch64-linux-gnu; \
 	fi
 
-$(PY_VENV)/.ecscred-dist-deps: packaging/requirements-dist.txt $(PY_VENV)/.ecscred-deps
-	$(PY) -m pip install --quiet -r packaging/requirements-dist.txt
+$(DIST_TOOLS)/.ecscred-dist-tools:
+	rm -rf $(DIST_TOOLS)
+	python3 -m venv $(DIST_TOOLS)
+	$(DIST_TOOLS)/bin/python -m pip install --quiet --upgrade pip
+	$(DIST_TOOLS)/bin/python -m pip install --quiet -r packaging/requirements-dist.txt
 	touch $@
 
 # For running the aarch64 artifacts: qemu-user, and from Debian's arm64 architecture (a

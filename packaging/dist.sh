@@ -1,33 +1,39 @@
 #!/usr/bin/env bash
-# Writes dist/ (packaging/dist.mk runs it; see there for what each artifact is):
-#   ecscred-<v>-cp38-abi3-manylinux_2_17_<arch>.manylinux2014_<arch>.whl, ecscred-<v>.tar.gz
-#   libecscred-<v>-linux-<arch>.tar.gz
-#   go/   the Go module with prebuilt static archives (packaging/go-module.sh)
-# for each of DIST_ARCHES (x86_64, aarch64). Every binary is linked by zig (cargo-zigbuild,
-# and maturin --zig, which uses it) against glibc 2.17, so it loads on any Linux with glibc
-# >= 2.17: CentOS 7, Alibaba Cloud Linux 2, RHEL 8, Ubuntu 20.04 and newer.
+# Writes dist/ in steps (packaging/dist.mk runs them; see there for what each artifact is):
+#   packaging/dist.sh lib ARCH      libecscred-<v>-linux-<arch>.tar.gz, and the static
+#                                   archive for the Go module (in the staging dir)
+#   packaging/dist.sh wheel ARCH    ecscred-<v>-cp38-abi3-manylinux_2_17_<arch>.manylinux2014_<arch>.whl
+#   packaging/dist.sh finish 'ARCH...'
+#                                   ecscred-<v>.tar.gz (the sdist) and go/, the Go module
+#                                   with the static archives of those architectures' lib
+#                                   steps (packaging/go-module.sh)
+# for ARCH x86_64 or aarch64. The steps of one architecture, and of two, can run at once.
+# Every binary is linked by zig (cargo-zigbuild, and maturin --zig, which uses it) against
+# glibc 2.17, so it loads on any Linux with glibc >= 2.17: CentOS 7, Alibaba Cloud Linux 2,
+# RHEL 8, Ubuntu 20.04 and newer.
 #
-# Environment: TARGET_DIR (cargo's), DIST_DIR, DIST_ARCHES, and PATH with the venv's zig,
-# cargo-zigbuild and maturin first.
+# Environment: TARGET_DIR (cargo's), DIST_DIR, and PATH with zig, cargo-zigbuild and
+# maturin first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p "${TARGET_DIR:-target}"
 target_dir=$(cd "${TARGET_DIR:-target}" && pwd)
 dist=${DIST_DIR:-dist}
-arches=${DIST_ARCHES:-x86_64 aarch64}
 version=$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
 stage=$target_dir/dist-stage
 # cargo-zigbuild's builds (both architectures) in a target dir of their own, not in the
 # native builds' one: a cross build puts its host artifacts (build scripts, proc macros)
-# in <target dir>/release and holds that dir's lock meanwhile, so that the native builds of
-# the other suites of `make test` waited for it. maturin's in another one: its zig setup
+# in <target dir>/release and holds that dir's lock meanwhile, so that a native build
+# (make build, make install) waited for it. maturin's in another one: its zig setup
 # differs from cargo-zigbuild's (other flags and wrappers), and in one target dir each
 # build would recompile in place every crate the other compiled (checked: maturin rebuilt
 # all of them, the host's proc macros too).
-lib_build=$target_dir/dist-lib
-wheel_build=$target_dir/dist-wheel
-
-rm -rf "$dist" "$stage"
+# The target dirs go to cargo and maturin as --target-dir, not as CARGO_TARGET_DIR:
+# sccache (scripts/rustc-wrapper) keys every compilation on the CARGO_* variables it sees,
+# and an absolute path there, different in every clone, made every clone miss.
+# Relative to the repository when TARGET_DIR is (make's default), for the same reason.
+lib_build=${TARGET_DIR:-target}/dist-lib
+wheel_build=${TARGET_DIR:-target}/dist-wheel
 mkdir -p "$dist" "$stage"
 
 # strip_debug ARCH IN OUT: the archive without debug info (Rust's std ships with it).
@@ -37,25 +43,29 @@ strip_debug() {
   "$strip" --strip-debug -o "$3" "$2"
 }
 
-for arch in $arches; do
-  case $arch in
-    x86_64) goarch=amd64 ;;
-    aarch64) goarch=arm64 ;;
-    *) echo "dist: unknown architecture '$arch' (x86_64 or aarch64)" >&2; exit 2 ;;
+# goarch ARCH: Go's name for it.
+goarch() {
+  case $1 in
+    x86_64) echo amd64 ;;
+    aarch64) echo arm64 ;;
+    *) echo "dist: unknown architecture '$1' (x86_64 or aarch64)" >&2; return 2 ;;
   esac
+}
+
+# lib ARCH: the C library and the ecscred command, packed as the tarball; the archive for
+# the Go module.
+lib() {
+  local arch=$1 go triple release top
+  go=$(goarch "$arch")
   triple=$arch-unknown-linux-gnu
   release=$lib_build/$triple/release
+  top=libecscred-$version-linux-$arch
+  rm -rf "$dist/$top.tar.gz" "$stage/$top" "$stage/go-lib/linux_$go"
 
   echo "dist: $arch: libecscred and the ecscred command (glibc 2.17)"
-  CARGO_TARGET_DIR=$lib_build cargo zigbuild --release --target "$triple.2.17" -p ecscred-c -p ecscred-cli
-
-  echo "dist: $arch: the Python wheel (manylinux2014, abi3)"
-  CARGO_TARGET_DIR=$wheel_build \
-    maturin build --release --zig --compatibility manylinux2014 --target "$triple" \
-    -m python/Cargo.toml --out "$dist"
+  cargo zigbuild --release --target "$triple.2.17" --target-dir "$lib_build" -p ecscred-c -p ecscred-cli
 
   echo "dist: $arch: libecscred-$version-linux-$arch.tar.gz"
-  top=libecscred-$version-linux-$arch
   # c-api/c.mk's install, from this target's build (-o: the host build is not needed).
   make -s --no-print-directory -o c-lib -o build install \
     PREFIX="$stage/$top" DESTDIR= C_RELEASE_DIR="$release"
@@ -68,14 +78,52 @@ for arch in $arches; do
     >"$stage/$top/README.md"
   tar -C "$stage" --owner=0 --group=0 --numeric-owner --sort=name -czf "$dist/$top.tar.gz" "$top"
 
-  mkdir -p "$stage/go-lib/linux_$goarch"
-  cp "$stage/$top/lib/libecscred.a" "$stage/go-lib/linux_$goarch/libecscred.a"
-done
+  mkdir -p "$stage/go-lib/linux_$go"
+  cp "$stage/$top/lib/libecscred.a" "$stage/go-lib/linux_$go/libecscred.a"
+}
 
-echo "dist: the Python sdist"
-maturin sdist -m python/Cargo.toml --out "$dist"
+# wheel ARCH: the Python wheel.
+wheel() {
+  local arch=$1
+  goarch "$arch" >/dev/null
+  rm -f "$dist"/ecscred-*_"$arch".whl
+  echo "dist: $arch: the Python wheel (manylinux2014, abi3)"
+  maturin build --release --zig --compatibility manylinux2014 --target "$arch-unknown-linux-gnu" \
+    --target-dir "$wheel_build" -m python/Cargo.toml --out "$dist"
+}
 
-echo "dist: the Go module (dist/go)"
-packaging/go-module.sh "$dist/go" "$stage/go-lib"
+# finish 'ARCH...': the sdist, and the Go module with the archives of these architectures'
+# lib steps (which ran before). Artifacts of other architectures, from earlier runs, go.
+finish() {
+  local arch f keep
+  for arch in $1; do
+    [ -e "$stage/go-lib/linux_$(goarch "$arch")/libecscred.a" ] \
+      || { echo "dist: no $arch build: run packaging/dist.sh lib $arch first" >&2; exit 1; }
+  done
+  for f in "$dist"/*.whl "$dist"/libecscred-*.tar.gz "$stage"/go-lib/*; do
+    [ -e "$f" ] || continue
+    keep=
+    for arch in $1; do
+      case $(basename "$f") in
+        *"_$arch.whl" | *"-linux-$arch.tar.gz" | "linux_$(goarch "$arch")") keep=1 ;;
+      esac
+    done
+    [ -n "$keep" ] || rm -rf "$f"
+  done
+  rm -rf "$dist"/ecscred-*.tar.gz "$dist/go"
 
-ls -l "$dist"
+  echo "dist: the Python sdist"
+  maturin sdist -m python/Cargo.toml --out "$dist"
+
+  echo "dist: the Go module (dist/go)"
+  packaging/go-module.sh "$dist/go" "$stage/go-lib"
+
+  ls -l "$dist"
+}
+
+usage="usage: packaging/dist.sh lib|wheel x86_64|aarch64, or finish 'ARCH...'"
+case ${1:-} in
+  lib | wheel) "$1" "${2:?$usage}" ;;
+  finish) finish "${2:?$usage}" ;;
+  *) echo "$usage" >&2; exit 2 ;;
+esac

@@ -7,13 +7,13 @@
 #   - examples/go built against dist/go for linux/arm64 (the module's arm64 archive), which
 #     lists the bucket on the local OSS test server.
 # Needs qemu-aarch64-static and the arm64 libc and libpython (make deps-dist-test), and zig
-# (the venv's ziglang) as the aarch64 C compiler.
+# (ziglang, from the build tools' venv DIST_TOOLS) as the aarch64 C compiler.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 python=${PYTHON:-python3}
 qemu=$(command -v qemu-aarch64-static || command -v qemu-aarch64) || fail "qemu-aarch64 not found (make deps-dist-test)"
-zig=$("$python" -c 'import os, ziglang; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))') \
-  || fail "no ziglang in $python (make deps-dist-build)"
+zig=$("${DIST_TOOLS:?set DIST_TOOLS (packaging/dist.mk)}/bin/python" -c 'import os, ziglang; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))') \
+  || fail "no ziglang in $DIST_TOOLS (make deps-dist-build)"
 pyver=${DIST_PYVER:?set DIST_PYVER (the arm64 libpython version)}
 libpython=/usr/lib/aarch64-linux-gnu/libpython$pyver.so.1.0
 [ -e "$libpython" ] || fail "$libpython not found (make deps-dist-test)"

@@ -34,7 +34,7 @@ echo "go module: the example listed the bucket"
 
 # A platform without a prebuilt archive (linux/riscv64, zig cc as its C compiler) stops
 # with link_unsupported.go's message.
-zig=$("$python" -c 'import os, ziglang; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')
+zig=$("${DIST_TOOLS:?set DIST_TOOLS (packaging/dist.mk)}/bin/python" -c 'import os, ziglang; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')
 if CGO_ENABLED=1 GOARCH=riscv64 CC="$zig cc -target riscv64-linux-gnu" "$go" build -o /dev/null . \
      >"$work/riscv64.log" 2>&1; then
   fail "a linux/riscv64 build succeeded without a prebuilt archive"
