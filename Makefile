@@ -43,10 +43,14 @@ deps: $(DEPS_TARGETS)
 # meanwhile goes to the next goal in the list, so that the longest chain started last.
 # c-header-check too: test-rust runs ecscred-c's tests, the header check among them, and
 # alone (cargo test -p ecscred-c) they need a debug build of their own.
+# The order of the goals is the order in which make hands out job slots: test-dist first
+# (its four cross builds, two at a time, are the longest chain; the Python suites wait for
+# its x86_64 wheel), and test-fuzz last.
+TEST_ORDER = $(filter test-dist,$(TEST_TARGETS)) $(filter-out test-dist test-fuzz,$(TEST_TARGETS)) \
+	$(filter test-fuzz,$(TEST_TARGETS))
 test: deps
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target \
-	  $(addprefix -o ,$(DEPS_TARGETS) c-header-check) \
-	  $(filter test-dist,$(TEST_TARGETS)) $(filter-out test-dist,$(TEST_TARGETS))
+	  $(addprefix -o ,$(DEPS_TARGETS) c-header-check) $(TEST_ORDER)
 
 test-rust:
 	$(CARGO) test --workspace --all-targets

@@ -11,7 +11,7 @@ TEST_TARGETS += test-python
 DEPS_TARGETS += deps-python
 BENCH_TARGETS += bench-python
 
-.PHONY: deps-python python-package test-python bench-python
+.PHONY: deps-python python-package suite-python-package test-python bench-python
 
 # One-time: the venv with maturin, pytest, oss2, alibabacloud-oss-v2, alibabacloud-credentials.
 deps-python: $(PY_VENV)/.ecscred-deps
@@ -29,8 +29,15 @@ $(PY_VENV)/.ecscred-deps: python/requirements-dev.txt
 python-package: deps-python | c-lib
 	$(PY) -m pip install --quiet --force-reinstall --no-deps ./python
 
+# make test's Python suites (here and in the fault matrix) run against dist's x86_64 wheel
+# (packaging/dist.mk), the file users install, rather than a release build of their own:
+# each costs minutes, mostly in the thin-LTO link of the module, and dist needs this one.
+suite-python-package: deps-python dist-wheel-x86_64
+	$(PY) -m pip install --quiet --force-reinstall --no-deps \
+	  $(DIST_DIR)/ecscred-$(C_VERSION)-*manylinux*_x86_64.whl
+
 # pytest exits 5 when it collected nothing: that is a failure too.
-test-python: python-package
+test-python: suite-python-package
 	$(PY) -m pytest tests/python -q -p no:cacheprovider; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "test-python: no tests collected" >&2; exit 1; fi; exit $$rc
 

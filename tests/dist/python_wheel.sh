@@ -2,8 +2,9 @@
 # The x86_64 wheel as a user without Rust installs it: a fresh venv, PATH without cargo or
 # rustc, MATURIN_NO_INSTALL_RUST=1 (so nothing can build from source), ecscred from dist/
 # with --no-index --only-binary; then the tutorial (examples/tutorial.py) against the mock
-# metadata service and the local OSS test server, and the Python suite (tests/python)
-# against the installed wheel. The test tools come from python/requirements-dev.txt.
+# metadata service and the local OSS test server. The Python suite (tests/python) runs
+# against this same wheel file in make test-python (python/python.mk installs it into the
+# repository's venv), not a second time here.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 python=${PYTHON:-python3}
@@ -17,7 +18,8 @@ if command -v cargo >/dev/null || command -v rustc >/dev/null; then fail "Rust s
 py=$work/venv/bin/python
 "$py" -m pip install --quiet --upgrade pip
 "$py" -m pip install --quiet --no-index --only-binary :all: --find-links "$dist" "ecscred==$version"
-"$py" -m pip install --quiet -r "$repo/python/requirements-dev.txt"
+# The tutorial's SDK (its version pinned with the test tools).
+"$py" -m pip install --quiet "$(grep -m1 '^oss2==' "$repo/python/requirements-dev.txt")"
 installed=$(cd "$work" && "$py" -c 'import ecscred._ecscred as m; print(m.__file__)')
 case $installed in
   "$work/venv/"*) echo "python wheel: installed $(basename "$installed")" ;;
@@ -30,9 +32,3 @@ got=$(cd "$repo" && ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT=$metadata OSS_EN
   OSS_BUCKET=ramroletest "$py" examples/tutorial.py)
 [ "$got" = $'ramroletest.txt\ntest.sh' ] || fail "examples/tutorial.py printed: $got"
 echo "python wheel: examples/tutorial.py listed the bucket"
-
-cd "$repo"
-rc=0
-"$py" -m pytest tests/python -q -p no:cacheprovider || rc=$?
-[ $rc -ne 5 ] || fail "tests/python: no tests collected"
-exit $rc

@@ -4,7 +4,7 @@
 #   check_elves.sh   glibc <= 2.17 and the right architecture, every ELF file in dist/
 #   auditwheel show  each wheel's manylinux tag
 #   c_tarball.sh     the x86_64 tarball: pkg-config (shared, static), CMake, bin/ecscred
-#   python_wheel.sh  the x86_64 wheel in a fresh venv: the tutorial and tests/python
+#   python_wheel.sh  the x86_64 wheel in a fresh venv, without Rust: the tutorial
 #   sdist.sh         the sdist builds (with Rust) and works
 #   go_module.sh     dist/go from a module outside the repository
 #   aarch64.sh       the aarch64 artifacts under qemu (when DIST_ARCHES has aarch64)

@@ -2,12 +2,14 @@
 # The sdist builds from source where Rust is present: pip builds a wheel from dist's
 # ecscred-<v>.tar.gz (maturin from PyPI, in pip's isolated build environment), installs it
 # into a fresh venv, and the module fetches a credential from the mock metadata service.
-# CARGO_TARGET_DIR reuses this tree's compiled dependencies (TARGET_DIR).
+# The build is a user's: in the sdist's own target dir, with no CARGO_TARGET_DIR, so that
+# compiled dependencies can come from sccache (make's RUSTC_WRAPPER), which keys on every
+# CARGO_* variable, and whose entries from an earlier clone therefore match.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 python=${PYTHON:-python3}
 top=$(unpack_tarball x86_64)
-export CARGO_TARGET_DIR=$(cd "$repo/${TARGET_DIR:-target}" && pwd)
+unset CARGO_TARGET_DIR
 
 "$python" -m venv "$work/venv"
 py=$work/venv/bin/python

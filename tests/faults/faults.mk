@@ -45,7 +45,7 @@ faults-driver-go: go-prefix
 	cd tests/faults/driver-go && $(GO_ENV) $(GO) build -o $(FAULTS_DIR)/driver-go .
 
 # cpp-build (tests/cpp/cpp.mk): the C++ SDK provider comparison at the end of the report.
-# c-lib builds the CLI too.
-test-faults: c-lib python-package faults-drivers cpp-build
+# c-lib builds the CLI too. The Python driver runs dist's x86_64 wheel (python/python.mk).
+test-faults: c-lib suite-python-package faults-drivers cpp-build
 	$(PY) tests/faults/matrix.py --target-dir $(abspath $(TARGET_DIR)) --python $(abspath $(PY)) \
 	  --cpp-bench $(CPP_BENCH)
