@@ -37,20 +37,25 @@ demo: build
 
 deps: $(DEPS_TARGETS)
 
-# The suites' make takes the one-time installs as done (-o: `test: deps` just ran them).
-# Otherwise the first job it starts is not test-dist's build: make starts a target's
-# recipe only once its prerequisites' recipes have ended, and a job slot that frees up
-# meanwhile goes to the next goal in the list, so that the longest chain started last.
-# c-header-check too: test-rust runs ecscred-c's tests, the header check among them, and
-# alone (cargo test -p ecscred-c) they need a debug build of their own.
-# The order of the goals is the order in which make hands out job slots: test-dist first
-# (its four cross builds, two at a time, are the longest chain; the Python suites wait for
-# its x86_64 wheel), and test-fuzz last.
-TEST_ORDER = $(filter test-dist,$(TEST_TARGETS)) $(filter-out test-dist test-fuzz,$(TEST_TARGETS)) \
-	$(filter test-fuzz,$(TEST_TARGETS))
+# In two steps. First the x86_64 builds that the other suites run against (dist's library
+# and CLI, and its wheel: c-api/c.mk's SUITE_BUILD, python/python.mk), one per job slot.
+# Then every suite, those builds taken as done (-o), the suites that waited for them
+# first, then test-dist (the aarch64 builds and the dist tests: the longest chain left),
+# test-rust, test-fuzz. make hands out a job slot that frees up to the next goal in its
+# list that can start, so that in one step test-rust, the fuzz build and the aarch64
+# builds took the slots the x86_64 builds freed, and the suites started minutes later.
+# Both take the one-time installs as done (`test: deps` just ran them), and c-header-check:
+# test-rust runs ecscred-c's tests, the header check among them, and alone (cargo test -p
+# ecscred-c) they need a debug build of their own.
+TEST_FIRST = $(SUITE_BUILD) dist-wheel-x86_64
+TEST_LAST = test-dist test-rust test-fuzz
+TEST_ORDER = $(filter-out $(TEST_LAST),$(TEST_TARGETS)) \
+	$(foreach t,$(TEST_LAST),$(filter $(t),$(TEST_TARGETS)))
+TEST_MAKE = $(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target \
+	$(addprefix -o ,$(DEPS_TARGETS) c-header-check)
 test: deps
-	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target \
-	  $(addprefix -o ,$(DEPS_TARGETS) c-header-check) $(TEST_ORDER)
+	$(TEST_MAKE) $(TEST_FIRST)
+	$(TEST_MAKE) $(addprefix -o ,$(TEST_FIRST)) $(TEST_ORDER)
 
 test-rust:
 	$(CARGO) test --workspace --all-targets

@@ -39,6 +39,18 @@ C_CMAKE_NATIVE_STATIC_LIBS := $(subst $(c_space),;,$(patsubst -l%,%,$(C_NATIVE_S
 C_RELEASE_DIR = $(TARGET_DIR)/release
 C_TEST_DIR = $(abspath $(TARGET_DIR))/c-tests
 
+# The release build that make test's suites run against (C, C++, Go, the fault matrix):
+# dist's x86_64 build of the library and the CLI (packaging/dist.mk), the files of the
+# x86_64 tarball before they are stripped, rather than a native build of their own. Each
+# release build of the library and the CLI spends minutes in thin-LTO links, and dist
+# needs this one anyway. Linked by zig against glibc 2.17, they run here as on any newer
+# Linux. (x86_64: the machine's architecture; tests/dist/run.sh checks it.)
+SUITE_BUILD := dist-lib-x86_64
+SUITE_RELEASE_DIR = $(abspath $(TARGET_DIR))/dist-lib/x86_64-unknown-linux-gnu/release
+# Installs SUITE_BUILD's library and headers into PREFIX=... (-o: not the native build).
+SUITE_INSTALL = $(MAKE) --no-print-directory -o c-lib -o build install DESTDIR= \
+	C_RELEASE_DIR=$(SUITE_RELEASE_DIR)
+
 .PHONY: c-lib header c-header-check install test-c deps-c bench-c c-native-static-libs
 
 # With the CLI in the same command: cargo unifies dependency features only among the
@@ -86,12 +98,13 @@ install: c-lib build
 	sed -e 's|@VERSION@|$(C_VERSION)|g' c-api/cmake/ecscredConfigVersion.cmake.in \
 	  >$(DESTDIR)$(PREFIX)/lib/cmake/ecscred/ecscredConfigVersion.cmake
 
-# Installs into a scratch prefix, starts the mock (`ecscred mock-metadata`: c-lib builds
-# the CLI too), builds and runs every C/C++ suite.
-test-c: c-header-check c-lib
+# Installs SUITE_BUILD into a scratch prefix, starts the mock (its `ecscred
+# mock-metadata`), builds and runs every C/C++ suite.
+test-c: c-header-check $(SUITE_BUILD)
 	rm -rf $(C_TEST_DIR)/prefix
-	$(MAKE) --no-print-directory -o c-lib -o build install PREFIX=$(C_TEST_DIR)/prefix DESTDIR=
-	TARGET_DIR=$(abspath $(TARGET_DIR)) ECSCRED_PREFIX=$(C_TEST_DIR)/prefix tests/c/run.sh test
+	$(SUITE_INSTALL) PREFIX=$(C_TEST_DIR)/prefix
+	TARGET_DIR=$(abspath $(TARGET_DIR)) ECSCRED_PREFIX=$(C_TEST_DIR)/prefix \
+	  ECSCRED_BIN=$(SUITE_RELEASE_DIR)/ecscred tests/c/run.sh test
 
 bench-c:
 	$(CARGO) build --release -p ecscred-cli

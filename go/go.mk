@@ -7,22 +7,23 @@
 #                   example run end to end
 #   make bench-go   the warm Credentials call, cgo crossing included
 #
-# Links libecscred statically through pkg-config from a private install of this tree.
+# Links libecscred statically through pkg-config from a private install of dist's x86_64
+# build (c-api/c.mk's SUITE_BUILD).
 # tests/go_link_modes.sh checks that the link mode follows the tags with a warm cache.
 
 GO ?= go
 GO_PREFIX = $(abspath $(TARGET_DIR))/go-prefix
 GO_ENV = PKG_CONFIG_PATH=$(GO_PREFIX)/lib/pkgconfig CGO_ENABLED=1 \
-	ECSCRED_BIN=$(abspath $(TARGET_DIR))/release/ecscred
+	ECSCRED_BIN=$(SUITE_RELEASE_DIR)/ecscred
 
 TEST_TARGETS += test-go
 BENCH_TARGETS += bench-go
 
 .PHONY: go-prefix test-go bench-go
 
-# c-lib builds the CLI too.
-go-prefix: c-lib
-	$(MAKE) -o c-lib -o build install PREFIX=$(GO_PREFIX)
+# SUITE_BUILD (c-api/c.mk): the library and CLI of dist's x86_64 build.
+go-prefix: $(SUITE_BUILD)
+	$(SUITE_INSTALL) PREFIX=$(GO_PREFIX)
 
 test-go: go-prefix
 	@unformatted=$$(gofmt -l go examples/go bench/go); \

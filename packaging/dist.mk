@@ -10,7 +10,8 @@
 #   make test-dist    make dist, then installs and runs each artifact as a user would
 #                     (tests/dist/run.sh): without Rust, outside the repository
 #
-# make test's Python suites run against dist-wheel-x86_64's wheel (python/python.mk).
+# make test's other suites run against dist-lib-x86_64's library and CLI (c-api/c.mk's
+# SUITE_BUILD) and dist-wheel-x86_64's wheel (python/python.mk).
 #
 # Every ELF in dist/ needs at most glibc 2.17. The build tools go into DIST_TOOLS (ziglang,
 # cargo-zigbuild, maturin, auditwheel: packaging/requirements-dist.txt), the Rust targets
@@ -31,6 +32,11 @@ DIST_TOOLS := $(DIST_TOOLS_CACHE)/$(shell { python3 -V; cat packaging/requiremen
 DIST_ENV = PATH=$(DIST_TOOLS)/bin:$(abspath $(PY_VENV))/bin:$$PATH DIST_TOOLS=$(DIST_TOOLS) \
 	TARGET_DIR=$(TARGET_DIR) DIST_DIR=$(DIST_DIR) \
 	DIST_ARCHES="$(DIST_ARCHES)" NATIVE_STATIC_LIBS="$(C_NATIVE_STATIC_LIBS)"
+
+# cargo for more packages in dist-lib-x86_64's target dir, with its linker and settings
+# (packaging/dist.sh): the fault matrix's Rust driver.
+DIST_HOST_CARGO = $(DIST_ENV) cargo zigbuild --release --config profile.release.strip=false \
+	--target x86_64-unknown-linux-gnu.2.17 --target-dir $(TARGET_DIR)/dist-lib
 
 TEST_TARGETS += test-dist
 # Both parts, not deps-dist: `make test` passes DEPS_TARGETS as done to the suites' make.

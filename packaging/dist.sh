@@ -36,11 +36,11 @@ lib_build=${TARGET_DIR:-target}/dist-lib
 wheel_build=${TARGET_DIR:-target}/dist-wheel
 mkdir -p "$dist" "$stage"
 
-# strip_debug ARCH IN OUT: the archive without debug info (Rust's std ships with it).
-strip_debug() {
+# strip_as ARCH OPTION IN OUT: binutils' strip for ARCH.
+strip_as() {
   local strip=strip
   [ "$1" = x86_64 ] || strip=$1-linux-gnu-strip
-  "$strip" --strip-debug -o "$3" "$2"
+  "$strip" "$2" -o "$4" "$3"
 }
 
 # goarch ARCH: Go's name for it.
@@ -63,7 +63,12 @@ lib() {
   rm -rf "$dist/$top.tar.gz" "$stage/$top" "$stage/go-lib/linux_$go"
 
   echo "dist: $arch: libecscred and the ecscred command (glibc 2.17)"
-  cargo zigbuild --release --target "$triple.2.17" --target-dir "$lib_build" -p ecscred-c -p ecscred-cli
+  # With their symbols (and std's debug info): zig's linker takes cargo's default for
+  # release, --strip-debug, as "strip everything", and make test's C, C++ and Go suites
+  # and the fault matrix run these very files, under valgrind too, whose suppressions
+  # (tests/c/valgrind.supp) name functions. The tarball gets them stripped below.
+  cargo zigbuild --release --config profile.release.strip=false --target "$triple.2.17" \
+    --target-dir "$lib_build" -p ecscred-c -p ecscred-cli
 
   echo "dist: $arch: libecscred-$version-linux-$arch.tar.gz"
   # c-api/c.mk's install, from this target's build (-o: the host build is not needed).
@@ -72,7 +77,11 @@ lib() {
   # Relocatable: the .pc files find the prefix from their own directory (the CMake
   # package does so already).
   sed -i 's|^prefix=.*|prefix=${pcfiledir}/../..|' "$stage/$top"/lib/pkgconfig/*.pc
-  strip_debug "$arch" "$release/libecscred.a" "$stage/$top/lib/libecscred.a"
+  # The archive without debug info (Rust's std ships with it), the shared library and the
+  # command without symbols either, as zig links them by default.
+  strip_as "$arch" --strip-debug "$release/libecscred.a" "$stage/$top/lib/libecscred.a"
+  strip_as "$arch" --strip-all "$release/libecscred.so" "$stage/$top/lib/libecscred.so.$version"
+  strip_as "$arch" --strip-all "$release/ecscred" "$stage/$top/bin/ecscred"
   cp LICENSE "$stage/$top/LICENSE"
   sed -e "s|@VERSION@|$version|g" -e "s|@ARCH@|$arch|g" packaging/tarball-README.md \
     >"$stage/$top/README.md"

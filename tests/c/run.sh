@@ -4,7 +4,8 @@
 #   tests/c/run.sh test|bench
 #
 # Expects ecscred installed in $ECSCRED_PREFIX (make does it, into a scratch directory)
-# and the `ecscred` command (for its mock metadata service) in $TARGET_DIR/release.
+# and the `ecscred` command (for its mock metadata service) at $ECSCRED_BIN (default
+# $TARGET_DIR/release/ecscred).
 #
 # Builds every client the way a user would: with pkg-config (shared and static), with
 # CMake's find_package(ecscred) (shared and static), all with -Wall -Wextra -Wpedantic
@@ -26,7 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 target=${TARGET_DIR:-$repo/target}
 prefix=${ECSCRED_PREFIX:?set ECSCRED_PREFIX to an install of ecscred (make test-c does)}
-mock_bin=$target/release/ecscred
+mock_bin=${ECSCRED_BIN:-$target/release/ecscred}
 build=$target/c-tests/build
 logs=$target/c-tests/logs
 rm -rf "$build" "$logs"

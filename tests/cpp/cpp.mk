@@ -19,7 +19,8 @@
 
 CPP_TEST_DIR = $(abspath $(TARGET_DIR))/cpp-tests
 
-CPP_RUN = TARGET_DIR=$(abspath $(TARGET_DIR)) ECSCRED_PREFIX=$(CPP_TEST_DIR)/prefix tests/cpp/run.sh
+CPP_RUN = TARGET_DIR=$(abspath $(TARGET_DIR)) ECSCRED_PREFIX=$(CPP_TEST_DIR)/prefix \
+	ECSCRED_BIN=$(SUITE_RELEASE_DIR)/ecscred tests/cpp/run.sh
 
 TEST_TARGETS += test-cpp
 DEPS_TARGETS += deps-cpp
@@ -27,10 +28,10 @@ BENCH_TARGETS += bench-cpp
 
 .PHONY: test-cpp bench-cpp cpp-prefix cpp-build deps-cpp
 
-# c-lib builds the CLI too.
-cpp-prefix: deps-cpp c-lib
+# SUITE_BUILD (c-api/c.mk): the library and CLI of dist's x86_64 build.
+cpp-prefix: deps-cpp $(SUITE_BUILD)
 	rm -rf $(CPP_TEST_DIR)/prefix
-	$(MAKE) --no-print-directory -o c-lib -o build install PREFIX=$(CPP_TEST_DIR)/prefix DESTDIR=
+	$(SUITE_INSTALL) PREFIX=$(CPP_TEST_DIR)/prefix
 
 test-cpp: cpp-prefix
 	$(CPP_RUN) test

@@ -4,7 +4,8 @@
 # $ECSCRED_PREFIX (C++11, -Wall -Wextra -Werror), then
 #
 #   tests/cpp/run.sh test          (make test-cpp) runs them (tests/cpp/sdk_tests.py) against
-#                                  the mock metadata service ($TARGET_DIR/release/ecscred) and
+#                                  the mock metadata service ($ECSCRED_BIN, default
+#                                  $TARGET_DIR/release/ecscred) and
 #                                  the repository's OSS and OpenAPI test servers; prints one
 #                                  line per check and last "N passed, M failed"
 #   tests/cpp/run.sh bench ARGS    (make bench-cpp) runs tests/cpp/bench.py ARGS
@@ -26,6 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 target=${TARGET_DIR:-$repo/target}
 prefix=${ECSCRED_PREFIX:?set ECSCRED_PREFIX to an install of ecscred (make test-cpp does)}
+ecscred=${ECSCRED_BIN:-$target/release/ecscred}
 build=$target/cpp-tests/build
 rm -rf "$build"
 mkdir -p "$build"
@@ -63,7 +65,7 @@ step "build examples/cpp (ecscred_example, ecscred_tutorial)" cmake --build "$bu
 
 [ "$mode" = build ] && exit 0
 if [ "$mode" = bench ]; then
-    exec python3 "$here/bench.py" --bin "$build/tests/cpp_bench" --ecscred "$target/release/ecscred" "$@"
+    exec python3 "$here/bench.py" --bin "$build/tests/cpp_bench" --ecscred "$ecscred" "$@"
 fi
-exec python3 "$here/sdk_tests.py" --ecscred "$target/release/ecscred" --build "$build/tests" \
+exec python3 "$here/sdk_tests.py" --ecscred "$ecscred" --build "$build/tests" \
     --tutorial "$build/examples/ecscred_tutorial"

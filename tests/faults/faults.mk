@@ -8,9 +8,11 @@
 #
 #   make test-faults    builds the drivers and runs tests/faults/matrix.py
 #
-# Drivers: the Rust crate tests/faults/driver-rs (workspace member), tests/faults/driver.c
-# against an install of libecscred in a private prefix, tests/faults/driver.py with the
-# venv's ecscred, tests/faults/driver-go linked like go/go.mk links the Go package,
+# Drivers, against dist's x86_64 build (c-api/c.mk's SUITE_BUILD, python/python.mk's
+# suite-python-package): the Rust crate tests/faults/driver-rs (workspace member),
+# tests/faults/driver.c against an install of libecscred in a private prefix,
+# tests/faults/driver.py with the venv's ecscred (the wheel), tests/faults/driver-go
+# linked like go/go.mk links the Go package,
 # tests/faults/driver.cpp built by tests/cpp (make cpp-build: needs ECSCRED_THIRD_PARTY,
 # see tests/cpp/cpp.mk). Logs of every cell go to $(TARGET_DIR)/faults/logs/<fault>/<surface>/.
 
@@ -24,14 +26,16 @@ FAULTS_CFLAGS = -std=c11 -O2 -Wall -Wextra -Wpedantic -Werror
 
 faults-drivers: faults-driver-rs faults-driver-c faults-driver-go
 
-# With c-lib's packages, for the same reason as there (c-api/c.mk): one release graph,
-# after c-lib's build, which other targets wait for too.
-faults-driver-rs: c-lib
-	$(CARGO) build --release -p ecscred-faults-driver $(C_RELEASE_PACKAGES)
+# Into SUITE_BUILD's target dir, with its zig linker and settings, where the engine's
+# dependencies are compiled for that target already (packaging/dist.mk's DIST_HOST_CARGO).
+# On its own: with the library's and the CLI's packages in one command, cargo would unify
+# their features with the driver's and rebuild the shipped files.
+faults-driver-rs: $(SUITE_BUILD)
+	$(DIST_HOST_CARGO) -p ecscred-faults-driver
 
-faults-driver-c: c-lib
+faults-driver-c: $(SUITE_BUILD)
 	rm -rf $(FAULTS_PREFIX)
-	$(MAKE) --no-print-directory -o c-lib -o build install PREFIX=$(FAULTS_PREFIX) DESTDIR=
+	$(SUITE_INSTALL) PREFIX=$(FAULTS_PREFIX)
 	$(CC) $(FAULTS_CFLAGS) tests/faults/driver.c -I$(FAULTS_PREFIX)/include \
 	  -L$(FAULTS_PREFIX)/lib -lecscred -Wl,-rpath,$(FAULTS_PREFIX)/lib -o $(FAULTS_DIR)/driver-c
 
@@ -45,7 +49,7 @@ faults-driver-go: go-prefix
 	cd tests/faults/driver-go && $(GO_ENV) $(GO) build -o $(FAULTS_DIR)/driver-go .
 
 # cpp-build (tests/cpp/cpp.mk): the C++ SDK provider comparison at the end of the report.
-# c-lib builds the CLI too. The Python driver runs dist's x86_64 wheel (python/python.mk).
-test-faults: c-lib suite-python-package faults-drivers cpp-build
-	$(PY) tests/faults/matrix.py --target-dir $(abspath $(TARGET_DIR)) --python $(abspath $(PY)) \
-	  --cpp-bench $(CPP_BENCH)
+# The CLI (the mocks) and the Rust driver come from SUITE_BUILD's release dir.
+test-faults: $(SUITE_BUILD) suite-python-package faults-drivers cpp-build
+	$(PY) tests/faults/matrix.py --target-dir $(abspath $(TARGET_DIR)) \
+	  --release-dir $(SUITE_RELEASE_DIR) --python $(abspath $(PY)) --cpp-bench $(CPP_BENCH)

@@ -166,17 +166,20 @@ def _kill_leftovers() -> None:
 @dataclasses.dataclass
 class Paths:
     repo: Path
+    # The drivers built by make (faults/, cpp-tests/) and the logs.
     target: Path
+    # The release build holding the CLI (its mocks) and the Rust driver.
+    release: Path
     python: str
     logs: Path
 
     @property
     def ecscred(self) -> Path:
-        return self.target / "release" / "ecscred"
+        return self.release / "ecscred"
 
     def driver(self, surface: str) -> List[str]:
         return {
-            "Rust": [str(self.target / "release" / "ecscred-faults-driver")],
+            "Rust": [str(self.release / "ecscred-faults-driver")],
             "C": [str(self.target / "faults" / "driver-c")],
             "Python": [self.python, str(self.repo / "tests" / "faults" / "driver.py")],
             "Go": [str(self.target / "faults" / "driver-go")],
@@ -2241,6 +2244,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     repo = here.parent.parent
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--target-dir", default=os.environ.get("CARGO_TARGET_DIR") or str(repo / "target"))
+    ap.add_argument("--release-dir", default="",
+                    help="holds the ecscred CLI and ecscred-faults-driver (default: TARGET_DIR/release)")
     ap.add_argument("--python", default=str(repo / ".venv" / "bin" / "python"), help="runs driver.py")
     ap.add_argument(
         "--report",
@@ -2257,7 +2262,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = ap.parse_args(argv)
 
     target = Path(args.target_dir).resolve()
-    paths = Paths(repo, target, args.python, target / "faults" / "logs")
+    release = Path(args.release_dir).resolve() if args.release_dir else target / "release"
+    paths = Paths(repo, target, release, args.python, target / "faults" / "logs")
     surfaces = [s for s in args.surfaces.split(",") if s]
     for s in surfaces:
         if s not in SURFACES:
