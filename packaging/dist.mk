@@ -34,9 +34,8 @@ DIST_ENV = PATH=$(DIST_TOOLS)/bin:$(abspath $(PY_VENV))/bin:$$PATH DIST_TOOLS=$(
 	DIST_ARCHES="$(DIST_ARCHES)" NATIVE_STATIC_LIBS="$(C_NATIVE_STATIC_LIBS)"
 
 # cargo for more packages in dist-lib-x86_64's target dir, with its linker and settings
-# (packaging/dist.sh): the fault matrix's Rust driver.
-DIST_HOST_CARGO = $(DIST_ENV) cargo zigbuild --release --config profile.release.strip=false \
-	--target x86_64-unknown-linux-gnu.2.17 --target-dir $(TARGET_DIR)/dist-lib
+# (packaging/dist.sh cargo): the fault matrix's Rust driver.
+DIST_HOST_CARGO = $(DIST_ENV) packaging/dist.sh cargo x86_64
 
 TEST_TARGETS += test-dist
 # Both parts, not deps-dist: `make test` passes DEPS_TARGETS as done to the suites' make.

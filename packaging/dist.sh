@@ -7,6 +7,9 @@
 #                                   ecscred-<v>.tar.gz (the sdist) and go/, the Go module
 #                                   with the static archives of those architectures' lib
 #                                   steps (packaging/go-module.sh)
+#   packaging/dist.sh cargo ARCH -p PACKAGE...
+#                                   builds more packages as the lib step builds its own,
+#                                   into the same target dir (make test's faults driver)
 # for ARCH x86_64 or aarch64. The steps of one architecture, and of two, can run at once.
 # Every binary is linked by zig (cargo-zigbuild, and maturin --zig, which uses it) against
 # glibc 2.17, so it loads on any Linux with glibc >= 2.17: CentOS 7, Alibaba Cloud Linux 2,
@@ -52,6 +55,19 @@ goarch() {
   esac
 }
 
+# zig_cargo ARCH ARGS...: cargo-zigbuild's release build for ARCH, in lib_build.
+# With symbols (and std's debug info): zig's linker takes cargo's default for release,
+# --strip-debug, as "strip everything", and make test's C, C++ and Go suites and the fault
+# matrix run these very files, under valgrind too, whose suppressions
+# (tests/c/valgrind.supp) name functions. The lib step strips the tarball's copies.
+zig_cargo() {
+  local arch=$1
+  goarch "$arch" >/dev/null
+  shift
+  cargo zigbuild --release --config profile.release.strip=false \
+    --target "$arch-unknown-linux-gnu.2.17" --target-dir "$lib_build" "$@"
+}
+
 # lib ARCH: the C library and the ecscred command, packed as the tarball; the archive for
 # the Go module.
 lib() {
@@ -63,12 +79,7 @@ lib() {
   rm -rf "$dist/$top.tar.gz" "$stage/$top" "$stage/go-lib/linux_$go"
 
   echo "dist: $arch: libecscred and the ecscred command (glibc 2.17)"
-  # With their symbols (and std's debug info): zig's linker takes cargo's default for
-  # release, --strip-debug, as "strip everything", and make test's C, C++ and Go suites
-  # and the fault matrix run these very files, under valgrind too, whose suppressions
-  # (tests/c/valgrind.supp) name functions. The tarball gets them stripped below.
-  cargo zigbuild --release --config profile.release.strip=false --target "$triple.2.17" \
-    --target-dir "$lib_build" -p ecscred-c -p ecscred-cli
+  zig_cargo "$arch" -p ecscred-c -p ecscred-cli
 
   echo "dist: $arch: libecscred-$version-linux-$arch.tar.gz"
   # c-api/c.mk's install, from this target's build (-o: the host build is not needed).
@@ -130,9 +141,10 @@ finish() {
   ls -l "$dist"
 }
 
-usage="usage: packaging/dist.sh lib|wheel x86_64|aarch64, or finish 'ARCH...'"
+usage="usage: packaging/dist.sh lib|wheel x86_64|aarch64, finish 'ARCH...', or cargo ARCH ARGS..."
 case ${1:-} in
   lib | wheel) "$1" "${2:?$usage}" ;;
+  cargo) shift; zig_cargo "${1:?$usage}" "${@:2}" ;;
   finish) finish "${2:?$usage}" ;;
   *) echo "$usage" >&2; exit 2 ;;
 esac
